@@ -1,0 +1,1 @@
+"""Alur: the composition root that ties engine, storage and web together (config, CLI, migrations)."""

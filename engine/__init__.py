@@ -1,0 +1,1 @@
+"""Runs SOP processes: SpiffWorkflow wrapper, persistence, lanes to roles, calendar, timers, SOP import."""
