@@ -1,0 +1,140 @@
+"""The engine's commands: schema, deployment, cases and tasks, users, simulation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from alur.cli import cli, database, parse_json, process_service, settings
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Skema basis data."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema to the newest version (Alembic)."""
+    from alur.migrate import upgrade
+    current = settings()
+    current.ensure_data_dir()
+    upgrade(current.database_url)
+    click.echo("database schema is up to date")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", default="system", help="Who deploys (recorded in the audit trail).")
+def deploy(files: tuple[Path, ...], by: str) -> None:
+    """Deploy BPMN files as new versions of their processes."""
+    from engine.deployment import deploy as deploy_file
+    from engine.bpmn_model import parse_model
+    for path in files:  # validate all first: a bad file deploys nothing
+        parse_model(path.read_bytes(), path.name)
+    with database().session() as session:
+        for path in files:
+            result = deploy_file(session, path.read_bytes(), path.name, by=by)
+            state = "deployed" if result.created else "unchanged"
+            click.echo(f"{state}: {result.model.key} v{result.model.version} ({path.name})")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(file: Path) -> None:
+    """Check a BPMN file without deploying it."""
+    from engine.bpmn_model import parse_model
+    parsed = parse_model(file.read_bytes(), file.name)
+    decisions = sum(1 for task in parsed.tasks.values() if task.is_decision)
+    click.echo(f"valid: {parsed.key} '{parsed.name}': {len(parsed.lanes)} lanes, "
+               f"{len(parsed.tasks)} tasks, {decisions} decisions")
+
+
+@cli.command()
+@click.argument("process")
+@click.option("--as", "username", envvar="ALUR_USER", required=True, help="The user who starts the case.")
+@click.option("--unit", help="Unit code of the case (default: the user's unit).")
+@click.option("--data", help="Initial case data as a JSON object.")
+def start(process: str, username: str, unit: str | None, data: str | None) -> None:
+    """Start a case of a deployed process."""
+    instance = process_service().start(process, username, unit_code=unit, data=parse_json(data))
+    click.echo(f"started case {instance.id} of {process}")
+    _print_tasks(process_service().ready_tasks())
+
+
+@cli.command()
+@click.option("--lane", help="Only tasks of this lane.")
+@click.option("--as", "username", envvar="ALUR_USER", help="Only the tasks this user may do.")
+def tasks(lane: str | None, username: str | None) -> None:
+    """List ready human tasks."""
+    _print_tasks(process_service().ready_tasks(username=username, lane=lane))
+
+
+def _print_tasks(rows) -> None:
+    if not rows:
+        click.echo("no ready tasks")
+    for task in rows:
+        due = task.due_at.isoformat(timespec="minutes") if task.due_at else "-"
+        kind = " [keputusan]" if task.is_decision else ""
+        click.echo(f"{task.id:>6}  case {task.instance_id:<5} langkah {task.step or '-':<4} "
+                   f"[{task.lane}] {task.name}{kind}  due {due}")
+
+
+@cli.command()
+@click.argument("task_id", type=int)
+@click.option("--data", help="Form data as a JSON object, e.g. '{\"keputusan\": \"tidak\", \"catatan\": \"...\"}'.")
+@click.option("--as", "username", envvar="ALUR_USER", required=True, help="The user completing the task.")
+def complete(task_id: int, data: str | None, username: str) -> None:
+    """Complete a ready task of one of your lanes."""
+    result = process_service().complete(task_id, username, parse_json(data))
+    click.echo(f"completed task {task_id}; case {result.instance_id} is {result.status}")
+    if result.ready_task_ids:
+        click.echo("now ready: " + ", ".join(str(i) for i in result.ready_task_ids))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def simulate(file: Path) -> None:
+    """Run one case of a BPMN file to its end (each decision: Tidak once, then Ya)."""
+    from engine.simulation import simulate as run_simulation
+    result = run_simulation(file.read_bytes(), file.name, emit=click.echo)
+    if not result.completed:
+        raise click.ClickException(f"{file.name}: the case did not reach an end event after {len(result.steps)} steps")
+    click.echo(f"completed: {len(result.steps)} steps, {len(result.lanes)} lanes")
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Pengguna."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--unit", "unit_code", help="Unit code; created if it does not exist.")
+@click.option("--unit-name", help="Full name of a new unit.")
+@click.option("--role", "roles", multiple=True, help="Role in the unit; a new role serves the lane of the same name.")
+@click.option("--lane", "lanes", multiple=True, help="Extra lanes for the roles given.")
+@click.option("--admin", is_flag=True)
+@click.option("--designer", is_flag=True)
+def user_add(username, password, unit_code, unit_name, roles, lanes, admin, designer) -> None:
+    """Add a user with roles in a unit."""
+    from engine.organization import create_user, get_or_create_role, get_or_create_unit
+    if roles and not unit_code:
+        raise click.UsageError("--role needs --unit: roles belong to a unit")
+    with database().session() as session:
+        unit = get_or_create_unit(session, unit_code, unit_name) if unit_code else None
+        role_rows = [get_or_create_role(session, unit, name, [name, *lanes]) for name in roles]
+        create_user(session, username, password, unit, role_rows, is_admin=admin, is_designer=designer)
+    click.echo(f"user {username} added" + (f" to {unit_code} as {', '.join(roles)}" if roles else ""))
+
+
+@cli.command()
+def demo() -> None:
+    """Create the demo units, roles and officers for the deployed seed SOPs; print the logins."""
+    from engine.demo import DEMO_PASSWORD, seed_demo_organization
+    with database().session() as session:
+        logins = seed_demo_organization(session)
+    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.username:<42} {login.unit:<6} {', '.join(login.lanes)}")

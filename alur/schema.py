@@ -1,0 +1,5 @@
+"""Every table of every package, imported so the metadata is complete for Alembic and tests."""
+from engine.db import Base
+import engine.models  # noqa: F401
+
+metadata = Base.metadata

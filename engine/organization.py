@@ -1,0 +1,71 @@
+"""Units, roles and users, and the one rule that joins them to processes: who serves which lane."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.security import generate_password_hash
+
+from engine.errors import EngineError, NotFound
+from engine.models import Role, Unit, User
+
+
+def get_or_create_unit(session: Session, code: str, name: str | None = None) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        unit = Unit(code=code, name=name or code)
+        session.add(unit)
+        session.flush()
+    elif name and unit.name != name:
+        unit.name = name
+    return unit
+
+
+def find_unit(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"unit '{code}' does not exist")
+    return unit
+
+
+def get_or_create_role(session: Session, unit: Unit | None, name: str, lanes: list[str]) -> Role:
+    unit_id = unit.id if unit else None
+    role = session.scalar(select(Role).where(Role.unit_id == unit_id, Role.name == name))
+    if role is None:
+        role = Role(unit_id=unit_id, name=name, lanes=list(lanes))
+        session.add(role)
+        session.flush()
+    else:
+        role.lanes = sorted(set(role.lanes) | set(lanes))
+    return role
+
+
+def create_user(session: Session, username: str, password: str, unit: Unit | None = None,
+                roles: list[Role] = (), full_name: str = "", is_admin: bool = False,
+                is_designer: bool = False) -> User:
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        raise EngineError(f"invalid username {username!r}: use letters, digits, '.', '_' or '-'")
+    if len(password) < 8:
+        raise EngineError("a password needs at least 8 characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise EngineError(f"user '{username}' already exists")
+    user = User(username=username, full_name=full_name or username, unit_id=unit.id if unit else None,
+                password_hash=generate_password_hash(password), is_admin=is_admin, is_designer=is_designer)
+    user.roles = list(roles)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).options(selectinload(User.roles)).where(User.username == username))
+    if user is None or not user.active:
+        raise NotFound(f"user '{username}' does not exist or is inactive")
+    return user
+
+
+def users_serving(session: Session, unit_id: int | None, lane: str) -> list[User]:
+    """The active users of a unit holding a role that names the lane."""
+    users = session.scalars(
+        select(User).options(selectinload(User.roles)).where(User.unit_id == unit_id, User.active.is_(True))
+    )
+    return [user for user in users if lane in user.lanes_in(unit_id)]

@@ -1,0 +1,249 @@
+"""Running cases: start an instance, list and complete its human tasks, persist every step.
+
+Each operation is one database transaction: load the instance, let SpiffWorkflow advance it,
+write back the state, the human-task mirror and the audit trail together. Either all of it is
+written or none of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Protocol
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine import audit
+from engine.bpmn_model import ParsedModel
+from engine.db import Database
+from engine.deployment import latest_model
+from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
+from engine.models import HumanTask, ProcessInstance, User
+from engine.organization import find_unit, get_user
+from engine.serialization import dump_state, load_state
+from engine.spec_cache import SpecCache
+from engine.timeutil import utcnow
+
+DECISION_FIELD, NOTE_FIELD = "keputusan", "catatan"
+DECISION_VALUES = ("ya", "tidak")
+
+
+class DueCalculator(Protocol):
+    def due_at(self, start: datetime, duration: str | None, basis: str) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Completion:
+    instance_id: int
+    status: str
+    ready_task_ids: list[int]
+
+
+class ProcessService:
+    """The engine's entry point for everything that moves a case forward."""
+
+    def __init__(self, db: Database, specs: SpecCache | None = None,
+                 calendar: DueCalculator | None = None, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.specs = specs or SpecCache()
+        self.calendar = calendar
+        self.clock = clock
+
+    # -- starting -------------------------------------------------------------------------
+    def start(self, key: str, username: str, unit_code: str | None = None,
+              data: dict | None = None, title: str = "") -> ProcessInstance:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            unit_id = find_unit(session, unit_code).id if unit_code else user.unit_id
+            model = latest_model(session, key)
+            parsed = self.specs.get(model)
+            workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
+            workflow.data.update(data or {})
+            instance = ProcessInstance(process_model_id=model.id, process_model=model, unit_id=unit_id,
+                                       title=title or parsed.name, started_by=user.username, state="")
+            session.add(instance)
+            session.flush()
+            audit.record(session, user.username, "instance.started", "instance", instance.id, instance.id,
+                         process=model.key, version=model.version)
+            try:
+                self._advance(session, instance, workflow, parsed, user.username)
+            except SpiffWorkflowException as error:
+                raise WorkflowRuntimeError(f"process '{key}' could not start: {error}") from None
+            return instance
+
+    # -- reading ------------------------------------------------------------------------
+    def ready_tasks(self, username: str | None = None, lane: str | None = None) -> list[HumanTask]:
+        """Ready tasks from the mirror table; for a user, only those of their lanes in their unit."""
+        with self.db.session() as session:
+            query = select(HumanTask).where(HumanTask.state == "ready")
+            if lane:
+                query = query.where(HumanTask.lane == lane)
+            if username:
+                user = get_user(session, username)
+                lanes = user.lanes_in(user.unit_id)
+                if not lanes:
+                    return []
+                query = query.where(HumanTask.unit_id == user.unit_id, HumanTask.lane.in_(lanes))
+            query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+            return list(session.scalars(query))
+
+    def get_task(self, task_id: int, username: str) -> HumanTask:
+        with self.db.session() as session:
+            return self._visible_task(session, task_id, get_user(session, username))
+
+    # -- acting ----------------------------------------------------------------------------
+    def claim(self, task_id: int, username: str) -> HumanTask:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            task = self._visible_task(session, task_id, user)
+            self._ensure_open(task, user)
+            task.claimed_by = user.username
+            audit.record(session, user.username, "task.claimed", "task", task.id, task.instance_id)
+            return task
+
+    def unclaim(self, task_id: int, username: str) -> HumanTask:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            task = self._visible_task(session, task_id, user)
+            if task.claimed_by not in (user.username, None) and not user.is_admin:
+                raise TaskConflict(f"task {task_id} is claimed by {task.claimed_by}; only they or an admin can release it")
+            task.claimed_by = None
+            audit.record(session, user.username, "task.released", "task", task.id, task.instance_id)
+            return task
+
+    def complete(self, task_id: int, username: str, data: dict | None = None) -> Completion:
+        """Complete a READY task of the caller's lane; exactly one of two racing calls wins."""
+        data = dict(data or {})
+        try:
+            with self.db.session() as session:
+                return self._complete(session, task_id, username, data)
+        except (StaleDataError, IntegrityError):
+            raise TaskConflict(f"task {task_id} was completed by someone else at the same time; nothing was changed") from None
+        except _StepFailed as failure:
+            # Audited only now, in a transaction of its own: the failed one has been rolled back,
+            # so the case is exactly as it was before the attempt and can be completed again.
+            with self.db.session() as session:
+                audit.record(session, username, "task.failed", "task", task_id, failure.instance_id,
+                             error=str(failure.error))
+            raise WorkflowRuntimeError(f"task {task_id} could not be completed, the case is unchanged: "
+                                       f"{failure.error}") from None
+
+    def _complete(self, session: Session, task_id: int, username: str, data: dict) -> Completion:
+        user = get_user(session, username)
+        task = self._visible_task(session, task_id, user)
+        instance = session.scalar(
+            select(ProcessInstance).where(ProcessInstance.id == task.instance_id).with_for_update()
+        )
+        session.refresh(task)
+        self._ensure_open(task, user)
+        if task.is_decision:
+            data = _validated_decision(data)
+        parsed = self.specs.for_id(instance.process_model_id, lambda: instance.process_model)
+        workflow = load_state(instance.state, parsed.spec, parsed.subprocess_specs)
+        spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise TaskConflict(f"task {task_id} is no longer ready in its case")
+        spiff_task.data.update(data)
+        task.state, task.completed_by, task.completed_at = "completed", user.username, self.clock()
+        task.form_data = data
+        audit.record(session, user.username, "task.completed", "task", task.id, instance.id,
+                     step=task.step, bpmn_id=task.bpmn_id, data=data)
+        note = data.get(NOTE_FIELD) if data.get(DECISION_FIELD) == "tidak" else None
+        try:
+            spiff_task.run()
+            ready = self._advance(session, instance, workflow, parsed, user.username, return_note=note)
+        except SpiffWorkflowException as error:
+            raise _StepFailed(instance.id, error) from None
+        return Completion(instance.id, instance.status, [t.id for t in ready])
+
+    # -- internals -----------------------------------------------------------------------
+    def _advance(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
+                 parsed: ParsedModel, actor: str, return_note: str | None = None) -> list[HumanTask]:
+        workflow.do_engine_steps()
+        now = self.clock()
+        ready = self._sync_human_tasks(session, instance, workflow, parsed, now, return_note)
+        instance.state = dump_state(workflow)
+        if workflow.is_completed() and instance.status != "completed":
+            instance.status, instance.completed_at = "completed", now
+            audit.record(session, actor, "instance.completed", "instance", instance.id, instance.id)
+        session.flush()
+        return ready
+
+    def _sync_human_tasks(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
+                          parsed: ParsedModel, now: datetime, return_note: str | None) -> list[HumanTask]:
+        open_rows = {row.spiff_task_id: row for row in session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        created = []
+        for spiff_task in ready:
+            if str(spiff_task.id) in open_rows:
+                continue
+            row = self._new_human_task(instance, spiff_task, parsed, now, return_note)
+            session.add(row)
+            created.append(row)
+        ready_ids = {str(t.id) for t in ready}
+        for spiff_id, row in open_rows.items():
+            if spiff_id not in ready_ids:
+                row.state = "cancelled"
+        session.flush()
+        for row in created:
+            audit.record(session, "system", "task.ready", "task", row.id, instance.id, step=row.step, lane=row.lane)
+        return created
+
+    def _new_human_task(self, instance, spiff_task, parsed: ParsedModel, now, return_note) -> HumanTask:
+        info = parsed.tasks.get(spiff_task.task_spec.name)
+        mutu = info.mutu_baku if info else {}
+        due = None
+        if self.calendar is not None and mutu.get("durasi"):
+            due = self.calendar.due_at(now, mutu.get("durasi"), mutu.get("basis", "none"))
+        return HumanTask(
+            instance_id=instance.id, unit_id=instance.unit_id, spiff_task_id=str(spiff_task.id),
+            bpmn_id=spiff_task.task_spec.name,
+            name=info.name if info else (spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name),
+            lane=spiff_task.task_spec.lane, step=info.step if info else None,
+            is_decision=bool(info and info.is_decision), mutu_baku=mutu, state="ready",
+            created_at=now, due_at=due, return_note=return_note,
+        )
+
+    def _visible_task(self, session: Session, task_id: int, user: User) -> HumanTask:
+        """A task outside the user's lanes and unit is reported as missing, never as forbidden."""
+        task = session.get(HumanTask, task_id)
+        if task is None or task.lane not in user.lanes_in(task.unit_id):
+            raise NotFound(f"task {task_id} not found")
+        return task
+
+    @staticmethod
+    def _ensure_open(task: HumanTask, user: User) -> None:
+        if task.state != "ready":
+            who = f" by {task.completed_by}" if task.completed_by else ""
+            raise TaskConflict(f"task {task.id} is already {task.state}{who}")
+        if task.claimed_by and task.claimed_by != user.username:
+            raise TaskConflict(f"task {task.id} is claimed by {task.claimed_by}")
+
+
+class _StepFailed(Exception):
+    def __init__(self, instance_id: int, error: Exception):
+        self.instance_id, self.error = instance_id, error
+
+
+def _validated_decision(data: dict) -> dict:
+    decision = str(data.get(DECISION_FIELD, "")).strip().lower()
+    if decision not in DECISION_VALUES:
+        raise InvalidTaskData("a decision needs keputusan = 'ya' or 'tidak'", {DECISION_FIELD: "wajib: ya atau tidak"})
+    note = str(data.get(NOTE_FIELD) or "").strip()
+    if decision == "tidak" and not note:
+        raise InvalidTaskData("returning a step for correction needs a catatan (reason)", {NOTE_FIELD: "wajib diisi"})
+    return {**data, DECISION_FIELD: decision, NOTE_FIELD: note}
+
+
+def find_instance(session: Session, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound(f"case {instance_id} not found")
+    return instance
