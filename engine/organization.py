@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.security import generate_password_hash
 
 from engine.errors import EngineError, NotFound
@@ -57,7 +57,7 @@ def create_user(session: Session, username: str, password: str, unit: Unit | Non
 
 
 def get_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).options(selectinload(User.roles)).where(User.username == username))
+    user = session.scalars(select(User).options(joinedload(User.roles)).where(User.username == username)).unique().one_or_none()
     if user is None or not user.active:
         raise NotFound(f"user '{username}' does not exist or is inactive")
     return user

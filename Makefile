@@ -1,0 +1,42 @@
+# Alur: the two commands of the README, plus the benchmark.
+# Everything installs into .venv; system packages come from Debian (apt-get, as root).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ALUR := $(BIN)/alur
+TEST_DEBS := postgresql redis-server tesseract-ocr tesseract-ocr-ind chromium
+RUN_DEBS := tesseract-ocr tesseract-ocr-ind
+
+.PHONY: run test bench install install-test system-deps-run system-deps-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+system-deps-run:
+	@scripts/apt-install.sh $(RUN_DEBS)
+
+system-deps-test:
+	@scripts/apt-install.sh $(TEST_DEBS)
+
+run: install system-deps-run
+	$(ALUR) db upgrade
+	$(ALUR) deploy bpmn/*.bpmn
+	$(ALUR) demo
+	@scripts/run-banner.sh
+
+test: install system-deps-test
+	$(BIN)/pytest -q
+
+bench: install system-deps-test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) data test-artifacts .pytest_cache
