@@ -138,3 +138,15 @@ def demo() -> None:
     click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for login in logins:
         click.echo(f"  {login.username:<42} {login.unit:<6} {', '.join(login.lanes)}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the web app (embedded server; production runs gunicorn, see docker-compose.yml)."""
+    from werkzeug.serving import run_simple
+    from web.app import create_app
+    app = create_app(settings(), database())
+    click.echo(f"Alur berjalan di http://{host}:{port}/")
+    run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -1,0 +1,1 @@
+"""The Flask web app: inbox, archive, modeler, public pages, REST API."""
