@@ -28,6 +28,7 @@ from engine.models import HumanTask, ProcessInstance, User
 from engine.organization import find_unit, get_user
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import SpecCache
+from engine.timers import fire_due_timers, next_timer_at
 from engine.timeutil import utcnow
 
 DECISION_FIELD, NOTE_FIELD = "keputusan", "catatan"
@@ -162,6 +163,40 @@ class ProcessService:
             raise _StepFailed(instance.id, error) from None
         return Completion(instance.id, instance.status, [t.id for t in ready])
 
+    # -- timers ------------------------------------------------------------------------------
+    def due_timer_instances(self, now: datetime | None = None) -> list[int]:
+        """Running instances whose next timer is due: the only ones the timer job loads."""
+        now = now or self.clock()
+        with self.db.session() as session:
+            query = (select(ProcessInstance.id)
+                     .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+                     .order_by(ProcessInstance.next_timer_at))
+            return list(session.scalars(query))
+
+    def fire_timers(self, instance_id: int, now: datetime | None = None) -> int:
+        """Fire the due timers of one instance under its row lock; safe to repeat (idempotent).
+
+        A second run for the same instance finds no due timer left and writes nothing.
+        """
+        now = now or self.clock()
+        try:
+            with self.db.session() as session:
+                instance = session.scalar(
+                    select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update())
+                if instance is None or instance.status != "running":
+                    return 0
+                parsed = self.specs.for_id(instance.process_model_id, lambda: instance.process_model)
+                workflow = load_state(instance.state, parsed.spec, parsed.subprocess_specs)
+                fired = fire_due_timers(workflow, now)
+                if fired:
+                    audit.record(session, "system", "timer.fired", "instance", instance.id, instance.id, count=fired)
+                    self._advance(session, instance, workflow, parsed, "system")
+                elif instance.next_timer_at != next_timer_at(workflow):
+                    instance.next_timer_at = next_timer_at(workflow)
+                return fired
+        except (StaleDataError, IntegrityError):
+            return 0  # another worker advanced this instance at the same moment; it fired the timers
+
     # -- internals -----------------------------------------------------------------------
     def _advance(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
                  parsed: ParsedModel, actor: str, return_note: str | None = None) -> list[HumanTask]:
@@ -169,6 +204,7 @@ class ProcessService:
         now = self.clock()
         ready = self._sync_human_tasks(session, instance, workflow, parsed, now, return_note)
         instance.state = dump_state(workflow)
+        instance.next_timer_at = next_timer_at(workflow)
         if workflow.is_completed() and instance.status != "completed":
             instance.status, instance.completed_at = "completed", now
             audit.record(session, actor, "instance.completed", "instance", instance.id, instance.id)
