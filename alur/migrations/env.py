@@ -2,8 +2,16 @@
 from alembic import context
 
 from alur.schema import metadata
+from engine.db import UtcDateTime
 
 config = context.config
+
+
+def render_item(type_, obj, autogen_context):
+    """Migrations spell Alur's UTC column type as the plain type it stores."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations() -> None:
@@ -18,7 +26,7 @@ def run_migrations() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata,
+    context.configure(connection=connection, target_metadata=metadata, render_item=render_item,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint, func
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, UtcDateTime
+from engine.timeutil import utcnow
 
 user_roles = Table(
     "user_roles",
@@ -38,6 +39,7 @@ class Role(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     lanes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    supervises: Mapped[list[str]] = mapped_column(JSON, default=list)  # lanes whose late work escalates here
     unit: Mapped[Unit | None] = relationship()
 
 
@@ -52,8 +54,8 @@ class User(Base):
     is_designer: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     unit: Mapped[Unit | None] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary=user_roles)
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, UtcDateTime
 from engine.timeutil import utcnow
 
 
@@ -22,7 +22,7 @@ class ProcessModel(Base):
     filename: Mapped[str] = mapped_column(String(300))
     bpmn_xml: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     deployed_by: Mapped[str] = mapped_column(String(80), default="system")
 
 
@@ -42,9 +42,9 @@ class ProcessInstance(Base):
     state: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     started_by: Mapped[str] = mapped_column(String(80))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_timer_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     process_model: Mapped[ProcessModel] = relationship()
 
     __mapper_args__ = {"version_id_col": revision}
@@ -73,11 +73,13 @@ class HumanTask(Base):
     is_decision: Mapped[bool] = mapped_column(default=False)
     mutu_baku: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(20), default="ready")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     completed_by: Mapped[str | None] = mapped_column(String(80))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     form_data: Mapped[dict] = mapped_column(JSON, default=dict)
     return_note: Mapped[str | None] = mapped_column(Text)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     instance: Mapped[ProcessInstance] = relationship()

@@ -1,0 +1,104 @@
+"""The Celery app: timers, deadline watch and the daily digest, run by workers and beat.
+
+Broker and result backend come from ALUR_BROKER_URL: the embedded default is Kombu's SQLAlchemy
+transport on SQLite, production uses Redis. Tasks take ids (never objects), have time limits,
+take the instance's lock through the service, and are idempotent, so a retry after a worker
+crash repeats nothing that was already committed (acks_late + reject_on_worker_lost).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from celery import Celery
+from celery.schedules import crontab
+
+from alur.config import Settings
+
+
+def _result_backend(broker_url: str) -> str:
+    if broker_url.startswith("sqla+"):
+        return "db+" + broker_url[len("sqla+"):]
+    return broker_url
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or Settings.from_env()
+    settings.ensure_data_dir()
+    app = Celery("alur", broker=settings.broker_url, backend=_result_backend(settings.broker_url))
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=300,
+        task_soft_time_limit=240,
+        result_expires=3600,
+        timezone="Asia/Jakarta",
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "timers": {"task": "alur.timers.run_due", "schedule": 60.0},
+            "deadlines": {"task": "alur.deadlines.check", "schedule": 60.0},
+            "digest": {"task": "alur.digest.daily", "schedule": crontab(hour=7, minute=0)},
+        },
+    )
+    return app
+
+
+celery_app = make_celery()
+
+
+@lru_cache(maxsize=1)
+def _services():
+    """Built once per worker process, on first use (not at import: beat needs no database)."""
+    from engine.db import Database
+    from engine.runtime import ProcessService
+    settings = Settings.from_env()
+    db = Database(settings.database_url)
+    return db, ProcessService(db, calendar=_calendar(db))
+
+
+def _calendar(db):
+    try:
+        from engine.closures import calendar_from_db
+    except ImportError:
+        return None
+    with db.session() as session:
+        return calendar_from_db(session)
+
+
+def _moment(now: str | None) -> datetime | None:
+    """Tasks accept an ISO time so tests and operators can run them 'as of' a moment."""
+    return datetime.fromisoformat(now) if now else None
+
+
+@celery_app.task(name="alur.timers.run_due")
+def run_due_timers(now: str | None = None) -> list[int]:
+    _, service = _services()
+    due = service.due_timer_instances(_moment(now))
+    for instance_id in due:
+        fire_instance_timers.delay(instance_id, now)
+    return due
+
+
+@celery_app.task(name="alur.timers.fire", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def fire_instance_timers(instance_id: int, now: str | None = None) -> int:
+    _, service = _services()
+    return service.fire_timers(instance_id, _moment(now))
+
+
+@celery_app.task(name="alur.deadlines.check")
+def check_deadlines(now: str | None = None) -> dict:
+    from engine.deadlines import check_deadlines as run_check, escalation_delay_from_env
+    from engine.timeutil import utcnow
+    db, _ = _services()
+    with db.session() as session:
+        result = run_check(session, _moment(now) or utcnow(), escalation_delay_from_env())
+    return {"notified": result.notified, "escalated": result.escalated}
+
+
+@celery_app.task(name="alur.digest.daily")
+def daily_digest(now: str | None = None) -> int:
+    from engine.digest import send_daily_digest
+    db, _ = _services()
+    with db.session() as session:
+        return send_daily_digest(session, _moment(now))
