@@ -27,6 +27,8 @@ def cli(ctx: click.Context) -> None:
     """Alur: SOP PPID sebagai proses BPMN yang berjalan, dan arsip dokumennya."""
     ctx.ensure_object(dict)
     ctx.obj.setdefault("settings", None)
+    if ctx.invoked_subcommand == "calendar":
+        ctx.obj["db"] = database()  # the calendar group takes the admin's closures from it
 
 
 def settings() -> Settings:
@@ -50,7 +52,8 @@ def process_service():
     from engine.runtime import ProcessService
     ctx = click.get_current_context().find_root()
     if ctx.obj.get("service") is None:
-        ctx.obj["service"] = ProcessService(database())
+        from engine.closures import LiveCalendar
+        ctx.obj["service"] = ProcessService(database(), calendar=LiveCalendar(database()))
     return ctx.obj["service"]
 
 
@@ -68,6 +71,8 @@ def parse_json(value: str | None) -> dict:
 
 def main() -> None:
     from alur import commands  # noqa: F401  (registers the commands)
+    from engine.calendar_cli import calendar
+    cli.add_command(calendar)
     cli(obj={}, prog_name="alur")
 
 

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.calendar import check_deadline
 from engine.errors import ModelError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -28,7 +29,6 @@ FLOW_NODE_TAGS = (
     "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
 )
 MUTU_BAKU_FIELDS = ("langkah", "kelengkapan", "waktu", "durasi", "basis", "output", "keterangan")
-DURATION_BASES = ("minutes", "hours", "working_days", "none")
 IDENTITY_LISTS = ("dasarHukum", "kualifikasi", "keterkaitan", "peralatan")
 IDENTITY_TEXTS = ("peringatan", "pencatatan")
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
@@ -69,7 +69,7 @@ def parse_model(xml: bytes | str, filename: str) -> ParsedModel:
     key = process.get("id")
     spec, subprocess_specs = _spiff_spec(root, key, filename)
     lanes = [lane.get("name") or lane.get("id") for lane in process.iterfind(".//bpmn:lane", NS)]
-    tasks = {info.bpmn_id: info for info in _task_infos(process, spec)}
+    tasks = {info.bpmn_id: info for info in _task_infos(process, spec, filename)}
     name = process.get("name") or _participant_name(root, key) or key
     return ParsedModel(key, name, filename, spec, subprocess_specs, _identity(process), lanes, tasks)
 
@@ -180,11 +180,12 @@ def _identity(process) -> dict:
     return identity
 
 
-def _task_infos(process, spec):
+def _task_infos(process, spec, filename: str):
     for element in process.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
         task_id = element.get("id")
         mutu = element.find("bpmn:extensionElements/alur:mutuBaku", NS)
         mutu_baku = {k: mutu.get(k, "") for k in MUTU_BAKU_FIELDS} if mutu is not None else {}
+        _check_mutu_baku(mutu_baku, element, filename)
         documentation = element.find("bpmn:documentation", NS)
         task_spec = spec.task_specs.get(task_id)
         yield TaskInfo(
@@ -196,6 +197,16 @@ def _task_infos(process, spec):
             mutu_baku=mutu_baku,
             is_decision=_is_decision(process, task_id),
         )
+
+
+def _check_mutu_baku(mutu_baku: dict, element, filename: str) -> None:
+    if not mutu_baku:
+        return
+    try:
+        basis = mutu_baku.get("basis") or "none"
+        check_deadline(mutu_baku.get("durasi", "") if basis != "none" else None, basis)
+    except ValueError as error:
+        raise ModelError(filename, f"mutu baku waktu: {error}", element=_label(element)) from None
 
 
 def decision_flows(process, gateway_id: str) -> dict[str, str]:

@@ -83,6 +83,23 @@ def parse_duration(text: str) -> Duration:
     return Duration(parts["days"], timedelta(hours=parts["hours"], minutes=parts["minutes"]))
 
 
+def check_deadline(duration: str | None, basis: str) -> Duration | None:
+    """The parsed duration of a mutu baku, or None when it sets no deadline; ValueError if malformed.
+
+    Deploy-time validation calls this too, so a model never fails later when a task opens.
+    """
+    if basis not in DEADLINE_BASES:
+        raise ValueError(f"deadline basis must be one of {', '.join(DEADLINE_BASES)}, got {basis!r}")
+    if basis == "none" or duration is None:
+        return None
+    length = parse_duration(duration)
+    if basis == "working_days" and length.office_time:
+        raise ValueError(f"basis working_days needs a duration in days (P<n>D), got {duration!r}")
+    if basis != "working_days" and length.days:
+        raise ValueError(f"basis {basis} needs a duration in hours or minutes (PT...), got {duration!r}")
+    return length
+
+
 class WorkingCalendar:
     """Working days and office hours: weekends, holidays and the admin's closures excluded."""
 
@@ -155,16 +172,10 @@ class WorkingCalendar:
 
         A working-day deadline ends when the office closes on the last day, not at midnight.
         """
-        if basis not in DEADLINE_BASES:
-            raise ValueError(f"deadline basis must be one of {', '.join(DEADLINE_BASES)}, got {basis!r}")
-        if basis == "none" or duration is None:
+        length = check_deadline(duration, basis)
+        if length is None:
             return None
-        length = parse_duration(duration)
         if basis == "working_days":
-            if length.office_time:
-                raise ValueError(f"basis working_days needs a duration in days (P<n>D), got {duration!r}")
             day = self.working_days_after(self.local(start).date(), length.days)
             return self._at(day, self.settings.office_close)
-        if length.days:
-            raise ValueError(f"basis {basis} needs a duration in hours or minutes (PT...), got {duration!r}")
         return self.add_office_time(start, length.office_time)

@@ -5,13 +5,14 @@ days the Pemprov Kalteng offices are shut for any other reason stop the deadline
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, String, select
+from sqlalchemy import Date, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.calendar import CalendarSettings, WorkingCalendar
-from engine.db import Base
+from engine.db import Base, UtcDateTime
 from engine.errors import EngineError, NotFound
 from engine.timeutil import utcnow
 
@@ -28,7 +29,7 @@ class OfficeClosure(Base):
     day: Mapped[date] = mapped_column(Date, unique=True)
     reason: Mapped[str] = mapped_column(String(300))
     created_by: Mapped[str | None] = mapped_column(String(80))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 def _find(session: Session, day: date) -> OfficeClosure | None:
@@ -63,3 +64,26 @@ def calendar_from_db(session: Session, settings: CalendarSettings | None = None)
     """The calendar deadlines are counted on: the settings plus every recorded closure."""
     days = session.scalars(select(OfficeClosure.day))
     return WorkingCalendar(settings or CalendarSettings.from_env(), days)
+
+
+class LiveCalendar:
+    """Due times on the current calendar: closures an admin adds count from the next minute on.
+
+    Long-running processes (web, workers) hold one of these instead of a WorkingCalendar built at
+    start-up, which would ignore every closure added after it.
+    """
+
+    def __init__(self, db, settings: CalendarSettings | None = None, refresh: timedelta = timedelta(minutes=1)):
+        self._db, self._settings, self._refresh = db, settings or CalendarSettings.from_env(), refresh
+        self._calendar: WorkingCalendar | None = None
+        self._loaded_at = 0.0
+
+    def current(self) -> WorkingCalendar:
+        if self._calendar is None or time.monotonic() - self._loaded_at > self._refresh.total_seconds():
+            with self._db.session() as session:
+                self._calendar = calendar_from_db(session, self._settings)
+            self._loaded_at = time.monotonic()
+        return self._calendar
+
+    def due_at(self, start: datetime, duration: str | None, basis: str) -> datetime | None:
+        return self.current().due_at(start, duration, basis)

@@ -7,6 +7,7 @@ crash repeats nothing that was already committed (acks_late + reject_on_worker_l
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from functools import lru_cache
 
@@ -25,6 +26,7 @@ def _result_backend(broker_url: str) -> str:
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
+    interval = float(os.environ.get("ALUR_TIMER_INTERVAL_SECONDS", "60"))
     app = Celery("alur", broker=settings.broker_url, backend=_result_backend(settings.broker_url))
     app.conf.update(
         task_acks_late=True,
@@ -36,8 +38,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         timezone="Asia/Jakarta",
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            "timers": {"task": "alur.timers.run_due", "schedule": 60.0},
-            "deadlines": {"task": "alur.deadlines.check", "schedule": 60.0},
+            "timers": {"task": "alur.timers.run_due", "schedule": interval},
+            "deadlines": {"task": "alur.deadlines.check", "schedule": interval},
             "digest": {"task": "alur.digest.daily", "schedule": crontab(hour=7, minute=0)},
         },
     )
@@ -50,20 +52,12 @@ celery_app = make_celery()
 @lru_cache(maxsize=1)
 def _services():
     """Built once per worker process, on first use (not at import: beat needs no database)."""
+    from engine.closures import LiveCalendar
     from engine.db import Database
     from engine.runtime import ProcessService
     settings = Settings.from_env()
     db = Database(settings.database_url)
-    return db, ProcessService(db, calendar=_calendar(db))
-
-
-def _calendar(db):
-    try:
-        from engine.closures import calendar_from_db
-    except ImportError:
-        return None
-    with db.session() as session:
-        return calendar_from_db(session)
+    return db, ProcessService(db, calendar=LiveCalendar(db))
 
 
 def _moment(now: str | None) -> datetime | None:

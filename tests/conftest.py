@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from engine.db import Base, Database
-from tests.services import PostgresServer
+from tests.services import PostgresServer, RedisServer
 
 import alur.schema  # noqa: F401  (all tables on the metadata)
 
@@ -32,7 +32,21 @@ def postgres():
         server.stop()
 
 
-def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for the session: the one in ALUR_TEST_REDIS_URL, or a private one."""
+    url = os.environ.get("ALUR_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    server = RedisServer().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def fresh_postgres_database(base_url: str) -> tuple[str, callable]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -52,7 +66,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'alur.db'}"
         return
-    url, drop = _fresh_postgres_database(request.getfixturevalue("postgres"))
+    url, drop = fresh_postgres_database(request.getfixturevalue("postgres"))
     try:
         yield url
     finally:
