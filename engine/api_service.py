@@ -1,0 +1,225 @@
+"""What the REST API asks of the engine, as plain records with the visibility rules applied.
+
+Every read goes through the caller: a process is theirs when they serve one of its lanes in their
+unit, a case when they serve one of its lanes in the case's unit or started it, a task when it
+stands in one of their lanes in their unit. Anything else is reported as not found, so the API
+never tells an outsider that an object exists. Lists read the ``human_tasks`` mirror only: no
+workflow is deserialized to answer them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import Session, defer
+
+from engine.deployment import latest_model, latest_models
+from engine.errors import NotFound
+from engine.models import HumanTask, ProcessInstance, ProcessModel, User
+from engine.organization import get_user
+from engine.runtime import ProcessService
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    key: str
+    name: str
+    version: int
+    nomor_sop: str | None
+    lanes: list[str]
+    my_lanes: list[str]
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    id: int
+    instance_id: int
+    process_key: str
+    name: str
+    step: str | None
+    lane: str | None
+    state: str
+    is_decision: bool
+    created_at: datetime
+    due_at: datetime | None
+    claimed_by: str | None
+    return_note: str | None
+
+
+@dataclass(frozen=True)
+class TaskDetail(TaskSummary):
+    mutu_baku: dict
+    documentation: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[TaskSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    id: int
+    step: str | None
+    name: str
+    lane: str | None
+    state: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InstanceDetail:
+    id: int
+    process_key: str
+    version: int
+    title: str
+    status: str
+    started_by: str
+    started_at: datetime
+    completed_at: datetime | None
+    tasks: list[CaseStep]
+
+
+@dataclass(frozen=True)
+class CaseProgress:
+    """A case after a start or a completion, with the ready tasks the caller may do next."""
+
+    instance_id: int
+    process_key: str
+    version: int
+    status: str
+    ready_tasks: list[TaskSummary]
+
+
+class ApiService:
+    def __init__(self, processes: ProcessService):
+        self.processes = processes
+        self.db = processes.db
+        self.specs = processes.specs
+
+    # -- processes ---------------------------------------------------------------------------
+    def processes_for(self, username: str) -> list[ProcessSummary]:
+        """The latest version of every deployed process the user serves a lane of."""
+        with self.db.session() as session:
+            user = get_user(session, username)
+            mine = user.lanes_in(user.unit_id)
+            result = []
+            for model in latest_models(session):
+                parsed = self.specs.get(model)
+                served = [lane for lane in parsed.lanes if lane in mine]
+                if served:
+                    result.append(ProcessSummary(model.key, model.name, model.version, parsed.identity.get("nomor"),
+                                                 list(parsed.lanes), served))
+            return result
+
+    def start(self, key: str, username: str, data: dict | None = None) -> CaseProgress:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            model = latest_model(session, key)
+            if not user.lanes_in(user.unit_id) & set(self.specs.get(model).lanes):
+                raise NotFound(f"process '{key}' is not deployed")
+        instance = self.processes.start(key, username, data=data)
+        return self.progress(instance.id, username)
+
+    def complete(self, task_id: int, username: str, data: dict) -> CaseProgress:
+        completion = self.processes.complete(task_id, username, data)
+        return self.progress(completion.instance_id, username)
+
+    def progress(self, instance_id: int, username: str) -> CaseProgress:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            instance, model = self._instance_and_model(session, instance_id)
+            ready = self._task_summaries(session, _ready_for(user).where(HumanTask.instance_id == instance_id))
+            return CaseProgress(instance.id, model.key, model.version, instance.status, ready)
+
+    # -- cases -------------------------------------------------------------------------------
+    def instance_for(self, instance_id: int, username: str) -> InstanceDetail:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            instance, model = self._instance_and_model(session, instance_id)
+            lanes = self.specs.for_id(model.id, lambda: model).lanes
+            if instance.started_by != user.username and not user.lanes_in(instance.unit_id) & set(lanes):
+                raise NotFound(f"case {instance_id} not found")
+            rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id))
+            steps = [CaseStep(t.id, t.step, t.name, t.lane, t.state, t.completed_by, t.completed_at) for t in rows]
+            return InstanceDetail(instance.id, model.key, model.version, instance.title, instance.status,
+                                  instance.started_by, instance.started_at, instance.completed_at, steps)
+
+    # -- tasks -------------------------------------------------------------------------------
+    def my_tasks(self, username: str, process: str | None = None, page: int = 1,
+                 per_page: int = 50) -> TaskPage:
+        """The ready tasks of the user's lanes in their unit, soonest due first, one page of them."""
+        page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+        with self.db.session() as session:
+            query = _ready_for(get_user(session, username))
+            if process:
+                query = query.where(ProcessModel.key == process)
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            items = self._task_summaries(session, query.limit(per_page).offset((page - 1) * per_page))
+            return TaskPage(items, total, page, per_page)
+
+    def claim(self, task_id: int, username: str) -> TaskDetail:
+        self.processes.claim(task_id, username)
+        return self.task_for(task_id, username)
+
+    def unclaim(self, task_id: int, username: str) -> TaskDetail:
+        self.processes.unclaim(task_id, username)
+        return self.task_for(task_id, username)
+
+    def task_for(self, task_id: int, username: str) -> TaskDetail:
+        with self.db.session() as session:
+            user = get_user(session, username)
+            query = _with_process(select(HumanTask, ProcessModel)).options(defer(ProcessModel.bpmn_xml))
+            row = session.execute(query.where(HumanTask.id == task_id)).first()
+            if row is None or row.HumanTask.lane not in user.lanes_in(row.HumanTask.unit_id):
+                raise NotFound(f"task {task_id} not found")
+            task, model = row
+            info = self.specs.for_id(model.id, lambda: model).tasks.get(task.bpmn_id)
+            return TaskDetail(**_summary_fields(task, model.key), mutu_baku=dict(task.mutu_baku or {}),
+                              documentation=info.documentation if info else "",
+                              completed_by=task.completed_by, completed_at=task.completed_at)
+
+    # -- internals ---------------------------------------------------------------------------
+    @staticmethod
+    def _instance_and_model(session: Session, instance_id: int) -> tuple[ProcessInstance, ProcessModel]:
+        row = session.execute(
+            select(ProcessInstance, ProcessModel)
+            .join(ProcessModel, ProcessModel.id == ProcessInstance.process_model_id)
+            .options(defer(ProcessInstance.state), defer(ProcessModel.bpmn_xml))
+            .where(ProcessInstance.id == instance_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"case {instance_id} not found")
+        return row.ProcessInstance, row.ProcessModel
+
+    @staticmethod
+    def _task_summaries(session: Session, query) -> list[TaskSummary]:
+        return [TaskSummary(**_summary_fields(task, key)) for task, key in session.execute(query)]
+
+
+def _with_process(query):
+    return (query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .join(ProcessModel, ProcessModel.id == ProcessInstance.process_model_id))
+
+
+def _ready_for(user: User):
+    """Ready tasks (with their process key) of the user's lanes in their unit, soonest due first."""
+    lanes = user.lanes_in(user.unit_id)
+    query = _with_process(select(HumanTask, ProcessModel.key)).where(HumanTask.state == "ready")
+    query = query.where(HumanTask.unit_id == user.unit_id, HumanTask.lane.in_(lanes)) if lanes else query.where(false())
+    return query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+
+
+def _summary_fields(task: HumanTask, process_key: str) -> dict:
+    return dict(id=task.id, instance_id=task.instance_id, process_key=process_key, name=task.name, step=task.step,
+                lane=task.lane, state=task.state, is_decision=task.is_decision, created_at=task.created_at,
+                due_at=task.due_at, claimed_by=task.claimed_by, return_note=task.return_note)
