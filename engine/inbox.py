@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidTaskData, NotFound
+from engine.errors import InvalidTaskData, NotFound, TaskConflict
 from engine.models import HumanTask, ProcessInstance, ProcessModel, User
 from engine.organization import get_user
 from engine.runtime import DECISION_FIELD, NOTE_FIELD, Completion, ProcessService
@@ -254,6 +254,10 @@ class TaskPage:
         incomplete; NotFound / TaskConflict come from the engine unchanged.
         """
         view = self.view(task_id, username)
+        if view.state != "ready":  # a stale form: say so before judging its fields
+            raise TaskConflict(f"task {task_id} is already {view.state}")
+        if view.claimed_by not in (None, username):
+            raise TaskConflict(f"task {task_id} is claimed by {view.claimed_by}")
         errors: dict[str, str] = {}
         missing = [item for item in view.checklist if item not in set(ticked)]
         if missing:

@@ -10,12 +10,14 @@ from datetime import date
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from engine.cases import case_detail, may_start, startable_processes
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
 from engine.inbox import CLAIM_FILTERS, InboxFilter, InboxQuery, TaskPage, open_task_count
 from engine.organization import get_user
 from web.app import services
+from web.auth import _safe_next
 
 bp = Blueprint("inbox", __name__)
 NAV = [("inbox.tasks", "Kotak tugas"), ("inbox.start", "Mulai kasus")]
@@ -40,6 +42,12 @@ def register(app: Flask) -> None:
     nav.extend(item for item in NAV if item not in nav)
     app.extensions["alur_open_task_count"] = _open_task_count
     app.extensions["alur_task_page"] = TaskPage(app.extensions["alur"].processes)
+    app.register_error_handler(CSRFError, _csrf_refused)
+
+
+def _csrf_refused(_error):
+    """A form without its CSRF token (or with an expired one) changes nothing; say so in Indonesian."""
+    return render_template("inbox/refused.html"), 400
 
 
 def _lanes_cache() -> dict:
@@ -111,10 +119,7 @@ def claim_or_release(task_id: int, action: str):
 
 
 def _back() -> str:
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("inbox.tasks")
+    return _safe_next(request.form.get("next")) or url_for("inbox.tasks")
 
 
 # -- one task ------------------------------------------------------------------------------

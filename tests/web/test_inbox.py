@@ -61,7 +61,7 @@ def test_a_post_without_the_csrf_token_is_refused(app, login):
     staf = login("staf")
     form = staf.task_form(task.id)
     response = staf.client.post(f"/tugas/{task.id}", data={"form_token": form["form_token"], **FULL_CHECKLIST})
-    assert response.status_code == 400
+    assert response.status_code == 400 and "Formulir ditolak" in response.get_data(as_text=True)
     assert ready_task(app, task.instance_id).id == task.id
 
 
@@ -132,7 +132,7 @@ def test_a_completed_task_opened_again_names_who_completed_it(app, login):
     assert complete_form(staf, task.id, **FULL_CHECKLIST).status_code == 303  # ... staf completes it
     page = late.get(f"/tugas/{task.id}").get_data(as_text=True)
     assert "Tugas ini sudah diselesaikan oleh staf" in page and 'name="form_token"' not in page
-    response = late.client.post(f"/tugas/{task.id}", data=form | FULL_CHECKLIST)  # the stale form
+    response = late.client.post(f"/tugas/{task.id}", data=form)  # the stale form, even unticked
     assert response.status_code == 409
     assert "Tugas ini sudah diselesaikan oleh staf" in response.get_data(as_text=True)
 
@@ -142,7 +142,9 @@ def test_a_task_claimed_by_someone_else_cannot_be_completed(app, login):
     staf2 = login("staf2")
     form = staf2.task_form(task.id)
     staf = login("staf")
-    assert staf.post(f"/tugas/{task.id}/ambil", token_from="/tugas").status_code == 302
+    response = staf.post(f"/tugas/{task.id}/ambil", {"next": f"/tugas/{task.id}"}, token_from=f"/tugas/{task.id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/tugas/{task.id}"
+    assert "Anda sedang memegang tugas ini." in staf.get(f"/tugas/{task.id}").get_data(as_text=True)
     mine = staf.get("/tugas?status=mine").get_data(as_text=True)
     assert f'data-task-id="{task.id}"' in mine and "Lepaskan" in mine
     response = staf2.client.post(f"/tugas/{task.id}", data=form | FULL_CHECKLIST)
