@@ -1,10 +1,11 @@
 """What the REST API asks of the engine, as plain records with the visibility rules applied.
 
 Every read goes through the caller: a process is theirs when they serve one of its lanes in their
-unit, a case when they serve one of its lanes in the case's unit or started it, a task when it
-stands in one of their lanes in their unit. Anything else is reported as not found, so the API
-never tells an outsider that an object exists. Lists read the ``human_tasks`` mirror only: no
-workflow is deserialized to answer them.
+unit (they may start it when they serve the lane of its first step), a case as ``engine.cases``
+decides (its unit, and one of its lanes or its starter; admins see all), a task when it stands in
+one of their lanes in their unit. Anything else is reported as not found, so the API never tells
+an outsider that an object exists. Lists read the ``human_tasks`` mirror only: no workflow is
+deserialized to answer them.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, defer
 
+from engine.cases import first_lanes, visible_case
 from engine.deployment import latest_model, latest_models
-from engine.errors import NotFound
+from engine.errors import NotFound, PermissionDenied
 from engine.models import HumanTask, ProcessInstance, ProcessModel, User
 from engine.organization import get_user
 from engine.runtime import ProcessService
@@ -31,6 +33,7 @@ class ProcessSummary:
     nomor_sop: str | None
     lanes: list[str]
     my_lanes: list[str]
+    can_start: bool  # the caller serves the lane of the first step
 
 
 @dataclass(frozen=True)
@@ -118,15 +121,19 @@ class ApiService:
                 served = [lane for lane in parsed.lanes if lane in mine]
                 if served:
                     result.append(ProcessSummary(model.key, model.name, model.version, parsed.identity.get("nomor"),
-                                                 list(parsed.lanes), served))
+                                                 list(parsed.lanes), served, bool(first_lanes(parsed) & mine)))
             return result
 
     def start(self, key: str, username: str, data: dict | None = None) -> CaseProgress:
         with self.db.session() as session:
             user = get_user(session, username)
-            model = latest_model(session, key)
-            if not user.lanes_in(user.unit_id) & set(self.specs.get(model).lanes):
+            model, mine = latest_model(session, key), user.lanes_in(user.unit_id)
+            parsed = self.specs.get(model)
+            if not mine & set(parsed.lanes):
                 raise NotFound(f"process '{key}' is not deployed")
+            if not mine & first_lanes(parsed):
+                raise PermissionDenied(f"only the lane of its first step ({', '.join(sorted(first_lanes(parsed)))}) "
+                                       f"starts a case of '{key}'")
         instance = self.processes.start(key, username, data=data)
         return self.progress(instance.id, username)
 
@@ -144,11 +151,8 @@ class ApiService:
     # -- cases -------------------------------------------------------------------------------
     def instance_for(self, instance_id: int, username: str) -> InstanceDetail:
         with self.db.session() as session:
-            user = get_user(session, username)
-            instance, model = self._instance_and_model(session, instance_id)
-            lanes = self.specs.for_id(model.id, lambda: model).lanes
-            if instance.started_by != user.username and not user.lanes_in(instance.unit_id) & set(lanes):
-                raise NotFound(f"case {instance_id} not found")
+            instance = visible_case(session, instance_id, get_user(session, username), self.specs)
+            model = instance.process_model
             rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id))
             steps = [CaseStep(t.id, t.step, t.name, t.lane, t.state, t.completed_by, t.completed_at) for t in rows]
             return InstanceDetail(instance.id, model.key, model.version, instance.title, instance.status,

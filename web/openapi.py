@@ -72,6 +72,7 @@ SCHEMAS = {
         "nomor_sop": _nullable("string", description="The SOP number from its identity."),
         "lanes": {"type": "array", "items": {"type": "string"}},
         "my_lanes": {"type": "array", "items": {"type": "string"}, "description": "The lanes the caller serves."},
+        "can_start": {"type": "boolean", "description": "The caller serves the lane of the first step."},
     }),
     "ProcessList": _object({"items": {"type": "array", "items": _ref("Process")}}),
     "StartRequest": _object({"data": {"type": "object", "description": "Initial case data."}}, []),
@@ -136,11 +137,11 @@ PATHS = {
     "/api/v1/processes/{key}/instances": {
         "post": {
             "operationId": "startInstance", "tags": ["processes"],
-            "summary": "Start a case of the latest version, in the caller's unit.",
+            "summary": "Start a case of the latest version, in the caller's unit (lane of the first step only).",
             "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
                             "description": "The process key (the BPMN process id)."}],
             "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("StartRequest")}}},
-            "responses": {"201": _json(_ref("CaseProgress"), "The new case."), **_errors(400, 401, 404, 422)},
+            "responses": {"201": _json(_ref("CaseProgress"), "The new case."), **_errors(400, 401, 403, 404, 422)},
         },
     },
     "/api/v1/instances/{instance_id}": {

@@ -83,6 +83,9 @@ def test_a_case_walks_through_the_api_with_a_return_for_correction(api_app, as_u
     processes = staf.get("/processes").json["items"]
     assert [(p["key"], p["version"], p["nomor_sop"]) for p in processes] == [(PROCESS, 1, "000/UJI/2025")]
     assert processes[0]["lanes"] == ["Staf", "Kepala"] and processes[0]["my_lanes"] == ["Staf"]
+    assert processes[0]["can_start"] is True
+    assert [(p["my_lanes"], p["can_start"]) for p in kepala.get("/processes").json["items"]] == [(["Kepala"], False)]
+    assert_error(kepala.post(f"/processes/{PROCESS}/instances"), 403, "forbidden")  # sees it, may not start it
 
     started = start_case(staf, {"perihal": "Permohonan informasi"})
     case_id = started["instance_id"]
