@@ -52,8 +52,7 @@ def process_service():
     from engine.runtime import ProcessService
     ctx = click.get_current_context().find_root()
     if ctx.obj.get("service") is None:
-        from engine.closures import LiveCalendar
-        ctx.obj["service"] = ProcessService(database(), calendar=LiveCalendar(database()))
+        ctx.obj["service"] = ProcessService(database())
     return ctx.obj["service"]
 
 

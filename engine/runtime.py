@@ -21,6 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import audit
 from engine.bpmn_model import ParsedModel
+from engine.closures import LiveCalendar
 from engine.db import Database
 from engine.deployment import latest_model
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
@@ -53,7 +54,7 @@ class ProcessService:
                  calendar: DueCalculator | None = None, clock: Callable[[], datetime] = utcnow):
         self.db = db
         self.specs = specs or SpecCache()
-        self.calendar = calendar
+        self.calendar = calendar if calendar is not None else LiveCalendar(db)
         self.clock = clock
 
     # -- starting -------------------------------------------------------------------------

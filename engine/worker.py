@@ -23,10 +23,20 @@ def _result_backend(broker_url: str) -> str:
     return broker_url
 
 
+def _poll_embedded_broker_faster() -> None:
+    """The embedded SQLite broker is polled, by default once a second, which makes a backlog
+    crawl. Kombu's SQLAlchemy transport hands every transport option to create_engine, so the
+    interval cannot go through broker_transport_options; it is the transport's class default."""
+    from kombu.transport import sqlalchemy as sqla_transport
+    sqla_transport.Transport.polling_interval = 0.1
+
+
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
     settings.ensure_data_dir()
     interval = float(os.environ.get("ALUR_TIMER_INTERVAL_SECONDS", "60"))
+    if settings.broker_url.startswith("sqla+"):
+        _poll_embedded_broker_faster()
     app = Celery("alur", broker=settings.broker_url, backend=_result_backend(settings.broker_url))
     app.conf.update(
         task_acks_late=True,
@@ -52,12 +62,11 @@ celery_app = make_celery()
 @lru_cache(maxsize=1)
 def _services():
     """Built once per worker process, on first use (not at import: beat needs no database)."""
-    from engine.closures import LiveCalendar
     from engine.db import Database
     from engine.runtime import ProcessService
     settings = Settings.from_env()
     db = Database(settings.database_url)
-    return db, ProcessService(db, calendar=LiveCalendar(db))
+    return db, ProcessService(db)
 
 
 def _moment(now: str | None) -> datetime | None:
@@ -65,19 +74,25 @@ def _moment(now: str | None) -> datetime | None:
     return datetime.fromisoformat(now) if now else None
 
 
+FIRE_CHUNK = 25
+
+
 @celery_app.task(name="alur.timers.run_due")
 def run_due_timers(now: str | None = None) -> list[int]:
+    """Fan the due instances out in chunks, so several workers share a large backlog."""
     _, service = _services()
     due = service.due_timer_instances(_moment(now))
-    for instance_id in due:
-        fire_instance_timers.delay(instance_id, now)
+    for start in range(0, len(due), FIRE_CHUNK):
+        fire_instance_timers.delay(due[start:start + FIRE_CHUNK], now)
     return due
 
 
 @celery_app.task(name="alur.timers.fire", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
-def fire_instance_timers(instance_id: int, now: str | None = None) -> int:
+def fire_instance_timers(instance_ids: list[int], now: str | None = None) -> int:
+    """Each instance in its own transaction under its lock: a crash mid-chunk loses only the rest,
+    which the next run of the timer job finds still due."""
     _, service = _services()
-    return service.fire_timers(instance_id, _moment(now))
+    return sum(service.fire_timers(instance_id, _moment(now)) for instance_id in instance_ids)
 
 
 @celery_app.task(name="alur.deadlines.check")

@@ -8,7 +8,6 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from alur.config import Settings
-from engine.closures import LiveCalendar
 from engine.db import Database
 from engine.runtime import ProcessService
 
@@ -44,7 +43,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None, **o
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(overrides)
-    app.extensions["alur"] = Services(settings, db, ProcessService(db, calendar=LiveCalendar(db)))
+    app.extensions["alur"] = Services(settings, db, ProcessService(db))
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
