@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.deployment import latest_models
 from engine.errors import InvalidTaskData, NotFound, TaskConflict
 from engine.models import HumanTask, ProcessInstance, ProcessModel, User
 from engine.organization import get_user
@@ -137,15 +138,11 @@ class InboxQuery:
                  .join(ProcessModel, ProcessModel.id == ProcessInstance.process_model_id)
                  .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id))
         rows = [_row(task, title, key, name, now) for task, title, key, name in self.session.execute(query)]
-        return InboxPage(rows, total, page, processes=self.processes(where))
+        return InboxPage(rows, total, page, processes=self.processes())
 
-    def processes(self, where: UserLanes) -> list[tuple[str, str]]:
-        """The SOPs that have cases in the user's unit, for the process filter."""
-        query = (select(ProcessModel.key, func.max(ProcessModel.name))
-                 .join(ProcessInstance, ProcessInstance.process_model_id == ProcessModel.id)
-                 .where(ProcessInstance.unit_id == where.unit_id, ProcessInstance.status == "running")
-                 .group_by(ProcessModel.key).order_by(ProcessModel.key))
-        return [(key, name) for key, name in self.session.execute(query)]
+    def processes(self) -> list[tuple[str, str]]:
+        """The deployed SOPs (latest names), for the process filter."""
+        return [(model.key, model.name) for model in latest_models(self.session)]
 
     def open_count(self, username: str) -> int:
         """Ready tasks of the user's lanes that nobody else has claimed."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alur.config import Settings
-from engine.demo import DEMO_PASSWORD, seed_demo_organization
+from engine.demo import seed_demo_organization
 from engine.deployment import deploy
 from tests.conftest import SEED_FILES
 from tests.engine.helpers import PASSWORD, setup_review_loop
@@ -35,8 +35,7 @@ def seed_web_data(db) -> None:
 
 
 def make_app(db, tmp_path: Path, **overrides):
-    app = create_app(test_settings(tmp_path, db.url), db, TESTING=True, **overrides)
-    return app
+    return create_app(test_settings(tmp_path, db.url), db, TESTING=True, **overrides)
 
 
 @pytest.fixture
@@ -97,5 +96,3 @@ def login(app):
         return Browser(app).login(username, password)
     return logged_in
 
-
-DEMO = DEMO_PASSWORD
