@@ -43,13 +43,14 @@ def run_service(xml: bytes, cases: int) -> tuple[float, int]:
         service = ProcessService(db)
         steps = 0
         started = time.perf_counter()
+        decisions = {t.bpmn_id for t in parsed.tasks.values() if t.is_decision}
         for _ in range(cases):
             instance = service.start(parsed.key, "officer")
-            while True:
-                ready = [t for t in service.ready_tasks("officer") if t.instance_id == instance.id]
-                if not ready:
-                    break
-                service.complete(ready[0].id, "officer", _decide(ready[0].is_decision))
+            ready = [(t.id, t.bpmn_id) for t in service.ready_tasks("officer") if t.instance_id == instance.id]
+            while ready:
+                task_id, bpmn_id = ready[0]
+                result = service.complete(task_id, "officer", _decide(bpmn_id in decisions))
+                ready = [(t.id, t.bpmn_id) for t in result.ready_tasks]
                 steps += 1
         elapsed = time.perf_counter() - started
         db.dispose()

@@ -1,12 +1,14 @@
 """Units, roles and users, and the one rule that joins them to processes: who serves which lane."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from werkzeug.security import generate_password_hash
 
 from engine.errors import EngineError, NotFound
-from engine.models import Role, Unit, User
+from engine.models import Role, Unit, User, user_roles
 
 
 def get_or_create_unit(session: Session, code: str, name: str | None = None) -> Unit:
@@ -69,3 +71,36 @@ def users_serving(session: Session, unit_id: int | None, lane: str) -> list[User
         select(User).options(selectinload(User.roles)).where(User.unit_id == unit_id, User.active.is_(True))
     )
     return [user for user in users if lane in user.lanes_in(unit_id)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and which lanes they serve: all the runtime needs to authorize a call.
+
+    Read with one narrow query instead of loading the user and role objects, because every task
+    operation needs it.
+    """
+
+    id: int
+    username: str
+    unit_id: int | None
+    is_admin: bool
+    lanes: frozenset[str]
+
+    def serves(self, unit_id: int | None, lane: str | None) -> bool:
+        return unit_id is not None and unit_id == self.unit_id and lane in self.lanes
+
+
+def get_actor(session: Session, username: str) -> Actor:
+    rows = session.execute(
+        select(User.id, User.unit_id, User.is_admin, Role.unit_id, Role.lanes)
+        .select_from(User).outerjoin(user_roles, user_roles.c.user_id == User.id)
+        .outerjoin(Role, Role.id == user_roles.c.role_id)
+        .where(User.username == username, User.active.is_(True))
+    ).all()
+    if not rows:
+        raise NotFound(f"user '{username}' does not exist or is inactive")
+    user_id, unit_id, is_admin = rows[0][:3]
+    lanes = frozenset(lane for *_, role_unit, role_lanes in rows
+                      if role_lanes and role_unit in (None, unit_id) for lane in role_lanes)
+    return Actor(user_id, username, unit_id, is_admin, lanes)

@@ -25,8 +25,8 @@ from engine.closures import LiveCalendar
 from engine.db import Database
 from engine.deployment import latest_model
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
-from engine.models import HumanTask, ProcessInstance, User
-from engine.organization import find_unit, get_user
+from engine.models import HumanTask, ProcessInstance
+from engine.organization import Actor, find_unit, get_actor
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import SpecCache
 from engine.timers import fire_due_timers, next_timer_at
@@ -42,9 +42,15 @@ class DueCalculator(Protocol):
 
 @dataclass(frozen=True)
 class Completion:
+    """What a completion led to: the case's status and the tasks it made ready."""
+
     instance_id: int
     status: str
-    ready_task_ids: list[int]
+    ready_tasks: list[HumanTask]
+
+    @property
+    def ready_task_ids(self) -> list[int]:
+        return [task.id for task in self.ready_tasks]
 
 
 class ProcessService:
@@ -61,7 +67,7 @@ class ProcessService:
     def start(self, key: str, username: str, unit_code: str | None = None,
               data: dict | None = None, title: str = "") -> ProcessInstance:
         with self.db.session() as session:
-            user = get_user(session, username)
+            user = get_actor(session, username)
             unit_id = find_unit(session, unit_code).id if unit_code else user.unit_id
             model = latest_model(session, key)
             parsed = self.specs.get(model)
@@ -87,22 +93,21 @@ class ProcessService:
             if lane:
                 query = query.where(HumanTask.lane == lane)
             if username:
-                user = get_user(session, username)
-                lanes = user.lanes_in(user.unit_id)
-                if not lanes:
+                user = get_actor(session, username)
+                if not user.lanes or user.unit_id is None:
                     return []
-                query = query.where(HumanTask.unit_id == user.unit_id, HumanTask.lane.in_(lanes))
+                query = query.where(HumanTask.unit_id == user.unit_id, HumanTask.lane.in_(user.lanes))
             query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
             return list(session.scalars(query))
 
     def get_task(self, task_id: int, username: str) -> HumanTask:
         with self.db.session() as session:
-            return self._visible_task(session, task_id, get_user(session, username))
+            return self._visible_task(session, task_id, get_actor(session, username))
 
     # -- acting ----------------------------------------------------------------------------
     def claim(self, task_id: int, username: str) -> HumanTask:
         with self.db.session() as session:
-            user = get_user(session, username)
+            user = get_actor(session, username)
             task = self._visible_task(session, task_id, user)
             self._ensure_open(task, user)
             task.claimed_by = user.username
@@ -111,7 +116,7 @@ class ProcessService:
 
     def unclaim(self, task_id: int, username: str) -> HumanTask:
         with self.db.session() as session:
-            user = get_user(session, username)
+            user = get_actor(session, username)
             task = self._visible_task(session, task_id, user)
             if task.claimed_by not in (user.username, None) and not user.is_admin:
                 raise TaskConflict(f"task {task_id} is claimed by {task.claimed_by}; only they or an admin can release it")
@@ -137,12 +142,13 @@ class ProcessService:
                                        f"{failure.error}") from None
 
     def _complete(self, session: Session, task_id: int, username: str, data: dict) -> Completion:
-        user = get_user(session, username)
+        user = get_actor(session, username)
         task = self._visible_task(session, task_id, user)
         instance = session.scalar(
             select(ProcessInstance).where(ProcessInstance.id == task.instance_id).with_for_update()
         )
-        session.refresh(task)
+        if not self.db.is_sqlite:
+            session.refresh(task)  # after the row lock: another completion may have just committed
         self._ensure_open(task, user)
         if task.is_decision:
             data = _validated_decision(data)
@@ -162,7 +168,7 @@ class ProcessService:
             ready = self._advance(session, instance, workflow, parsed, user.username, return_note=note)
         except SpiffWorkflowException as error:
             raise _StepFailed(instance.id, error) from None
-        return Completion(instance.id, instance.status, [t.id for t in ready])
+        return Completion(instance.id, instance.status, ready)
 
     # -- timers ------------------------------------------------------------------------------
     def due_timer_instances(self, now: datetime | None = None) -> list[int]:
@@ -209,28 +215,24 @@ class ProcessService:
         if workflow.is_completed() and instance.status != "completed":
             instance.status, instance.completed_at = "completed", now
             audit.record(session, actor, "instance.completed", "instance", instance.id, instance.id)
-        session.flush()
+        session.flush()  # one flush for the step: the version check on the instance happens here
+        for row in ready:
+            audit.record(session, "system", "task.ready", "task", row.id, instance.id, step=row.step, lane=row.lane)
         return ready
 
     def _sync_human_tasks(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
                           parsed: ParsedModel, now: datetime, return_note: str | None) -> list[HumanTask]:
-        open_rows = {row.spiff_task_id: row for row in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
+        with session.no_autoflush:
+            open_rows = {row.spiff_task_id: row for row in session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
         ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        created = []
-        for spiff_task in ready:
-            if str(spiff_task.id) in open_rows:
-                continue
-            row = self._new_human_task(instance, spiff_task, parsed, now, return_note)
-            session.add(row)
-            created.append(row)
+        created = [self._new_human_task(instance, spiff_task, parsed, now, return_note)
+                   for spiff_task in ready if str(spiff_task.id) not in open_rows]
+        session.add_all(created)
         ready_ids = {str(t.id) for t in ready}
         for spiff_id, row in open_rows.items():
-            if spiff_id not in ready_ids:
+            if spiff_id not in ready_ids and row.state == "ready":  # not the one just completed
                 row.state = "cancelled"
-        session.flush()
-        for row in created:
-            audit.record(session, "system", "task.ready", "task", row.id, instance.id, step=row.step, lane=row.lane)
         return created
 
     def _new_human_task(self, instance, spiff_task, parsed: ParsedModel, now, return_note) -> HumanTask:
@@ -248,15 +250,15 @@ class ProcessService:
             created_at=now, due_at=due, return_note=return_note,
         )
 
-    def _visible_task(self, session: Session, task_id: int, user: User) -> HumanTask:
+    def _visible_task(self, session: Session, task_id: int, user: Actor) -> HumanTask:
         """A task outside the user's lanes and unit is reported as missing, never as forbidden."""
         task = session.get(HumanTask, task_id)
-        if task is None or task.lane not in user.lanes_in(task.unit_id):
+        if task is None or not user.serves(task.unit_id, task.lane):
             raise NotFound(f"task {task_id} not found")
         return task
 
     @staticmethod
-    def _ensure_open(task: HumanTask, user: User) -> None:
+    def _ensure_open(task: HumanTask, user: Actor) -> None:
         if task.state != "ready":
             who = f" by {task.completed_by}" if task.completed_by else ""
             raise TaskConflict(f"task {task.id} is already {task.state}{who}")
