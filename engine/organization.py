@@ -1,6 +1,7 @@
 """Units, roles and users, and the one rule that joins them to processes: who serves which lane."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -104,3 +105,23 @@ def get_actor(session: Session, username: str) -> Actor:
     lanes = frozenset(lane for *_, role_unit, role_lanes in rows
                       if role_lanes and role_unit in (None, unit_id) for lane in role_lanes)
     return Actor(user_id, username, unit_id, is_admin, lanes)
+
+
+class ActorCache:
+    """Actors of recent calls, kept a few seconds: a clerk working through a queue of tasks
+    does not re-read their roles on every click. A role change takes effect within ``ttl``."""
+
+    def __init__(self, ttl_seconds: float = 5.0):
+        self._ttl = ttl_seconds
+        self._entries: dict[str, tuple[float, Actor]] = {}
+
+    def get(self, session: Session, username: str) -> Actor:
+        now = time.monotonic()
+        entry = self._entries.get(username)
+        if entry is not None and now - entry[0] < self._ttl:
+            return entry[1]
+        actor = get_actor(session, username)
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[username] = (now, actor)
+        return actor

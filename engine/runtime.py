@@ -25,8 +25,12 @@ from engine.closures import LiveCalendar
 from engine.db import Database
 from engine.deployment import latest_model
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
-from engine.models import HumanTask, ProcessInstance
-from engine.organization import Actor, find_unit, get_actor
+from engine.instance_store import (
+    LoadedInstance, cancel_tasks, close_task, insert_audit_events, insert_tasks, lock_instance, save_instance,
+    task_row, task_with_locked_instance,
+)
+from engine.models import HumanTask, ProcessInstance, ProcessModel
+from engine.organization import Actor, ActorCache, find_unit, get_actor
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import SpecCache
 from engine.timers import fire_due_timers, next_timer_at
@@ -62,6 +66,7 @@ class ProcessService:
         self.specs = specs or SpecCache()
         self.calendar = calendar if calendar is not None else LiveCalendar(db)
         self.clock = clock
+        self.actors = ActorCache()
 
     # -- starting -------------------------------------------------------------------------
     def start(self, key: str, username: str, unit_code: str | None = None,
@@ -73,17 +78,20 @@ class ProcessService:
             parsed = self.specs.get(model)
             workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
             workflow.data.update(data or {})
-            instance = ProcessInstance(process_model_id=model.id, process_model=model, unit_id=unit_id,
-                                       title=title or parsed.name, started_by=user.username, state="")
+            instance = ProcessInstance(process_model_id=model.id, unit_id=unit_id, title=title or parsed.name,
+                                       started_by=user.username, state="", started_at=self.clock())
             session.add(instance)
             session.flush()
-            audit.record(session, user.username, "instance.started", "instance", instance.id, instance.id,
-                         process=model.key, version=model.version)
+            loaded = LoadedInstance(instance.id, model.id, unit_id, "running", "", instance.revision)
+            session.expunge(instance)  # from here on the row is written by the statements below
+            events = [_event(user.username, "instance.started", "instance", instance.id, instance.id,
+                             process=model.key, version=model.version)]
             try:
-                self._advance(session, instance, workflow, parsed, user.username)
+                self._advance(session, loaded, workflow, parsed, user.username, set(), events)
             except SpiffWorkflowException as error:
                 raise WorkflowRuntimeError(f"process '{key}' could not start: {error}") from None
-            return instance
+        with self.db.session() as session:
+            return session.get(ProcessInstance, instance.id)
 
     # -- reading ------------------------------------------------------------------------
     def ready_tasks(self, username: str | None = None, lane: str | None = None) -> list[HumanTask]:
@@ -142,33 +150,34 @@ class ProcessService:
                                        f"{failure.error}") from None
 
     def _complete(self, session: Session, task_id: int, username: str, data: dict) -> Completion:
-        user = get_actor(session, username)
-        task = self._visible_task(session, task_id, user)
-        instance = session.scalar(
-            select(ProcessInstance).where(ProcessInstance.id == task.instance_id).with_for_update()
-        )
+        user = self.actors.get(session, username)
+        task, loaded = task_with_locked_instance(session, task_id)
+        if task is None or not user.serves(task.unit_id, task.lane):
+            raise NotFound(f"task {task_id} not found")
         if not self.db.is_sqlite:
-            session.refresh(task)  # after the row lock: another completion may have just committed
+            task = task_row(session, task_id)  # after the row lock: another completion may have just committed
         self._ensure_open(task, user)
         if task.is_decision:
             data = _validated_decision(data)
-        parsed = self.specs.for_id(instance.process_model_id, lambda: instance.process_model)
-        workflow = load_state(instance.state, parsed.spec, parsed.subprocess_specs)
+        parsed = self._parsed(session, loaded.process_model_id)
+        workflow = load_state(loaded.state, parsed.spec, parsed.subprocess_specs)
         spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskConflict(f"task {task_id} is no longer ready in its case")
+        others_ready = _ready_ids(workflow) - {task.spiff_task_id}
         spiff_task.data.update(data)
-        task.state, task.completed_by, task.completed_at = "completed", user.username, self.clock()
-        task.form_data = data
-        audit.record(session, user.username, "task.completed", "task", task.id, instance.id,
-                     step=task.step, bpmn_id=task.bpmn_id, data=data)
+        close_task(session, task.id, state="completed", completed_by=user.username,
+                   completed_at=self.clock(), form_data=data)
+        events = [_event(user.username, "task.completed", "task", task.id, loaded.id,
+                         step=task.step, bpmn_id=task.bpmn_id, data=data)]
         note = data.get(NOTE_FIELD) if data.get(DECISION_FIELD) == "tidak" else None
         try:
             spiff_task.run()
-            ready = self._advance(session, instance, workflow, parsed, user.username, return_note=note)
+            status, ready = self._advance(session, loaded, workflow, parsed, user.username, others_ready,
+                                          events, return_note=note)
         except SpiffWorkflowException as error:
-            raise _StepFailed(instance.id, error) from None
-        return Completion(instance.id, instance.status, ready)
+            raise _StepFailed(loaded.id, error) from None
+        return Completion(loaded.id, status, ready)
 
     # -- timers ------------------------------------------------------------------------------
     def due_timer_instances(self, now: datetime | None = None) -> list[int]:
@@ -188,67 +197,63 @@ class ProcessService:
         now = now or self.clock()
         try:
             with self.db.session() as session:
-                instance = session.scalar(
-                    select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update())
-                if instance is None or instance.status != "running":
+                loaded = lock_instance(session, instance_id)
+                if loaded.status != "running":
                     return 0
-                parsed = self.specs.for_id(instance.process_model_id, lambda: instance.process_model)
-                workflow = load_state(instance.state, parsed.spec, parsed.subprocess_specs)
+                parsed = self._parsed(session, loaded.process_model_id)
+                workflow = load_state(loaded.state, parsed.spec, parsed.subprocess_specs)
+                ready_before = _ready_ids(workflow)
                 fired = fire_due_timers(workflow, now)
                 if fired:
-                    audit.record(session, "system", "timer.fired", "instance", instance.id, instance.id, count=fired)
-                    self._advance(session, instance, workflow, parsed, "system")
-                elif instance.next_timer_at != next_timer_at(workflow):
-                    instance.next_timer_at = next_timer_at(workflow)
+                    events = [_event("system", "timer.fired", "instance", loaded.id, loaded.id, count=fired)]
+                    self._advance(session, loaded, workflow, parsed, "system", ready_before, events)
                 return fired
-        except (StaleDataError, IntegrityError):
+        except (StaleDataError, IntegrityError, TaskConflict):
             return 0  # another worker advanced this instance at the same moment; it fired the timers
 
     # -- internals -----------------------------------------------------------------------
-    def _advance(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-                 parsed: ParsedModel, actor: str, return_note: str | None = None) -> list[HumanTask]:
+    def _advance(self, session: Session, loaded: LoadedInstance, workflow: BpmnWorkflow, parsed: ParsedModel,
+                 actor: str, ready_before: set[str], events: list[dict],
+                 return_note: str | None = None) -> tuple[str, list[HumanTask]]:
+        """Let the engine run, then write state, task mirror and audit trail: one save per step."""
         workflow.do_engine_steps()
         now = self.clock()
-        ready = self._sync_human_tasks(session, instance, workflow, parsed, now, return_note)
-        instance.state = dump_state(workflow)
-        instance.next_timer_at = next_timer_at(workflow)
-        if workflow.is_completed() and instance.status != "completed":
-            instance.status, instance.completed_at = "completed", now
-            audit.record(session, actor, "instance.completed", "instance", instance.id, instance.id)
-        session.flush()  # one flush for the step: the version check on the instance happens here
-        for row in ready:
-            audit.record(session, "system", "task.ready", "task", row.id, instance.id, step=row.step, lane=row.lane)
-        return ready
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        gone = ready_before - ready.keys()
+        if gone:  # a boundary timer or a gateway took these away
+            cancel_tasks(session, loaded.id, gone)
+        created = insert_tasks(session, [self._new_task_values(loaded, ready[spiff_id], parsed, now, return_note)
+                                         for spiff_id in ready if spiff_id not in ready_before])
+        status, completed_at = loaded.status, None
+        if workflow.is_completed() and status != "completed":
+            status, completed_at = "completed", now
+            events.append(_event(actor, "instance.completed", "instance", loaded.id, loaded.id))
+        values = {"state": dump_state(workflow), "status": status, "next_timer_at": next_timer_at(workflow)}
+        if completed_at:
+            values["completed_at"] = completed_at
+        save_instance(session, loaded, **values)
+        events.extend(_event("system", "task.ready", "task", row.id, loaded.id, step=row.step, lane=row.lane)
+                      for row in created)
+        insert_audit_events(session, events, now)
+        return status, created
 
-    def _sync_human_tasks(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-                          parsed: ParsedModel, now: datetime, return_note: str | None) -> list[HumanTask]:
-        with session.no_autoflush:
-            open_rows = {row.spiff_task_id: row for row in session.scalars(
-                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready"))}
-        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-        created = [self._new_human_task(instance, spiff_task, parsed, now, return_note)
-                   for spiff_task in ready if str(spiff_task.id) not in open_rows]
-        session.add_all(created)
-        ready_ids = {str(t.id) for t in ready}
-        for spiff_id, row in open_rows.items():
-            if spiff_id not in ready_ids and row.state == "ready":  # not the one just completed
-                row.state = "cancelled"
-        return created
-
-    def _new_human_task(self, instance, spiff_task, parsed: ParsedModel, now, return_note) -> HumanTask:
+    def _new_task_values(self, loaded: LoadedInstance, spiff_task, parsed: ParsedModel, now, return_note) -> dict:
         info = parsed.tasks.get(spiff_task.task_spec.name)
         mutu = info.mutu_baku if info else {}
         due = None
         if self.calendar is not None and mutu.get("durasi"):
             due = self.calendar.due_at(now, mutu.get("durasi"), mutu.get("basis", "none"))
-        return HumanTask(
-            instance_id=instance.id, unit_id=instance.unit_id, spiff_task_id=str(spiff_task.id),
-            bpmn_id=spiff_task.task_spec.name,
-            name=info.name if info else (spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name),
-            lane=spiff_task.task_spec.lane, step=info.step if info else None,
-            is_decision=bool(info and info.is_decision), mutu_baku=mutu, state="ready",
-            created_at=now, due_at=due, return_note=return_note,
-        )
+        return {
+            "instance_id": loaded.id, "unit_id": loaded.unit_id, "spiff_task_id": str(spiff_task.id),
+            "bpmn_id": spiff_task.task_spec.name,
+            "name": info.name if info else (spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name),
+            "lane": spiff_task.task_spec.lane, "step": info.step if info else None,
+            "is_decision": bool(info and info.is_decision), "mutu_baku": mutu, "state": "ready",
+            "created_at": now, "due_at": due, "return_note": return_note, "form_data": {},
+        }
+
+    def _parsed(self, session: Session, model_id: int) -> ParsedModel:
+        return self.specs.for_id(model_id, lambda: session.get(ProcessModel, model_id))
 
     def _visible_task(self, session: Session, task_id: int, user: Actor) -> HumanTask:
         """A task outside the user's lanes and unit is reported as missing, never as forbidden."""
@@ -258,12 +263,21 @@ class ProcessService:
         return task
 
     @staticmethod
-    def _ensure_open(task: HumanTask, user: Actor) -> None:
+    def _ensure_open(task, user: Actor) -> None:
         if task.state != "ready":
             who = f" by {task.completed_by}" if task.completed_by else ""
             raise TaskConflict(f"task {task.id} is already {task.state}{who}")
         if task.claimed_by and task.claimed_by != user.username:
             raise TaskConflict(f"task {task.id} is claimed by {task.claimed_by}")
+
+
+def _ready_ids(workflow: BpmnWorkflow) -> set[str]:
+    return {str(task.id) for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
+def _event(actor: str, action: str, object_type: str, object_id, instance_id: int | None, **detail) -> dict:
+    return {"actor": actor, "action": action, "object_type": object_type, "object_id": str(object_id),
+            "instance_id": instance_id, "detail": detail}
 
 
 class _StepFailed(Exception):

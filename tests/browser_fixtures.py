@@ -1,7 +1,8 @@
 """A real headless Chromium for tests (pytest plugin: ``pytest_plugins = ["tests.browser_fixtures"]``).
 
 Uses the distribution's /usr/bin/chromium (``apt-get install chromium``): ``playwright install``
-downloads are not available here. Skips when neither Playwright nor the browser is present.
+downloads are not available here. One browser serves the whole session: Playwright's sync API
+allows one instance per process. A missing browser is an error, never a skip: `make test` installs it.
 """
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright.sync_api import sync_playwright
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set ALUR_CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
+        raise RuntimeError(f"no Chromium at {CHROMIUM}: run 'make test' (it installs Debian's chromium)")
+    with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             yield instance

@@ -13,6 +13,8 @@ from tests.services import PostgresServer, RedisServer
 
 import alur.schema  # noqa: F401  (all tables on the metadata)
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 BPMN_DIR = REPO / "bpmn"
 SEED_FILES = sorted(BPMN_DIR.glob("*.bpmn"))

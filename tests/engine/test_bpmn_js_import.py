@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-pytest_plugins = ["tests.browser_fixtures"]
 
 REPO = Path(__file__).resolve().parents[2]
 VENDOR = REPO / "web" / "static" / "vendor" / "bpmn-js"

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from engine.db import Base, Database
@@ -19,8 +19,6 @@ from tests.conftest import BPMN_DIR
 from tests.web.conftest import make_app, seed_web_data
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 SOP_000 = "sop_000_permohonan_informasi_publik"
 SOP_002 = "sop_002_maklumat_pelayanan_informasi"
 
@@ -40,12 +38,9 @@ def server(tmp_path):
     db.dispose()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 class Officer:
