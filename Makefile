@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ALUR := $(BIN)/alur
-TEST_DEBS := postgresql redis-server tesseract-ocr tesseract-ocr-ind chromium
+TEST_DEBS := postgresql postgresql-client redis-server tesseract-ocr tesseract-ocr-ind chromium docker-compose
 RUN_DEBS := tesseract-ocr tesseract-ocr-ind
+HOST ?= 127.0.0.1
+PORT ?= 8080
 
 .PHONY: run test bench install install-test system-deps-run system-deps-test clean
 
@@ -31,6 +33,7 @@ run: install system-deps-run
 	$(ALUR) deploy bpmn/*.bpmn
 	$(ALUR) demo
 	@scripts/run-banner.sh
+	$(ALUR) serve --with-worker --host $(HOST) --port $(PORT)
 
 test: install system-deps-test
 	$(BIN)/pytest -q

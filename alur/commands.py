@@ -143,10 +143,80 @@ def demo() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option("--with-worker", is_flag=True, help="Also run a Celery worker with beat beside the web server "
+                                                   "(the single-machine setup of `make run`).")
+def serve(host: str, port: int, with_worker: bool) -> None:
     """Run the web app (embedded server; production runs gunicorn, see docker-compose.yml)."""
+    import subprocess
+    import sys
     from werkzeug.serving import run_simple
     from web.app import create_app
     app = create_app(settings(), database())
-    click.echo(f"Alur berjalan di http://{host}:{port}/")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    worker = None
+    if with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "alur.cli", "worker", "--beat"])
+    click.echo(f"Alur berjalan di http://{host}:{port}/  (Ctrl+C untuk berhenti)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
+@cli.command()
+@click.option("--beat", is_flag=True, help="Run the periodic jobs (timers, deadlines, digest) in this worker too.")
+@click.option("--concurrency", default=1, show_default=True, type=int)
+def worker(beat: bool, concurrency: int) -> None:
+    """Run a Celery worker (timers, deadline watch, OCR and other background work)."""
+    from engine.worker import celery_app
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}"]
+    if beat:
+        argv += ["--beat", f"--schedule={settings().data_dir / 'beat-schedule'}"]
+    celery_app.worker_main(argv)
+
+
+@cli.command("check-config")
+def check_config() -> None:
+    """Validate the configuration (ALUR_* variables) and print it, secrets masked."""
+    current = settings()  # from_env has validated it: a problem exits 1 with the list
+    for name, value in current.describe():
+        click.echo(f"{name}={value}")
+    click.echo("configuration is valid (" + ("development" if current.dev_mode else "production") + " mode)")
+
+
+@cli.group("store")
+def store_group() -> None:
+    """Penyimpanan arsip (ALUR_ARCHIVE_URL)."""
+
+
+@store_group.command("init")
+def store_init() -> None:
+    """Create the archive's buckets if missing: versioned, with object lock where the store supports it."""
+    from storage.config import open_store
+    store = open_store(settings().archive_url)
+    store.ensure_buckets()
+    store.ping()
+    click.echo("archive store is ready")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup(directory: Path) -> None:
+    """Back up the database and every version of every archive object into DIRECTORY."""
+    from alur.backup import backup as run_backup
+    result = run_backup(settings(), directory, emit=click.echo)
+    click.echo(f"backup complete: {result.database_file}, {result.versions} object versions "
+               f"({result.written} written, {result.reused} already there) in {directory}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore into a database or store that is not empty "
+                                            "(the database is replaced; objects already there are kept).")
+def restore(directory: Path, force: bool) -> None:
+    """Restore a backup made by `alur backup` into the configured database and archive store."""
+    from alur.backup import restore as run_restore
+    result = run_restore(settings(), directory, force=force, emit=click.echo)
+    click.echo(f"restore complete: database from {result.database_file}, {result.versions} object versions "
+               f"({result.restored} put back, {result.skipped} already there), every checksum verified")
