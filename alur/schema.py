@@ -3,5 +3,6 @@ from engine.db import Base
 import engine.closures  # noqa: F401
 import engine.models  # noqa: F401
 import engine.api_tokens  # noqa: F401
+import storage.models  # noqa: F401
 
 metadata = Base.metadata

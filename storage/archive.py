@@ -1,0 +1,527 @@
+"""The archive service: ingest, versions, classification, retrieval and retention of documents.
+
+Consistency between the catalog (SQL) and the buckets comes from one guarded sequence
+(:meth:`ArchiveService._guarded_put`):
+
+1. commit an intent row (``PendingUpload``) naming the bucket and key;
+2. write the object (its SHA-256 and class travel in the object's metadata, so the catalog can be
+   rebuilt from the buckets);
+3. in one transaction: the catalog rows, the audit record, and the intent's removal.
+
+If step 2 fails nothing is catalogued and the caller gets the store's error (``StoreUnavailable``
+names the store). If step 3 fails, the version written in step 2 is destroyed again. If the process
+dies between 2 and 3, the intent row is left behind: ``check`` reports the object as an interrupted
+upload rather than an unexplained orphan, and ``recover`` removes it.
+
+The service knows nothing of HTTP; every method takes the :class:`~storage.access.Viewer` it acts
+for, applies the access rule inside its queries (a document the viewer may not see is
+``NotFound``), and records what it did in the audit trail.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO, Callable, TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from engine import audit
+from engine.db import Database
+from engine.errors import EngineError, NotFound, PermissionDenied
+from engine.timeutil import utcnow
+from storage import text as texts
+from storage.access import Viewer, may_add_to, may_administer, visible
+from storage.catalog import (
+    DocumentMetadata, Exemption, InvalidDocument, bucket_for, check_class, exemption_columns, exemption_of,
+    prepare,
+)
+from storage.errors import ChecksumMismatch, StoreError, StoreUnavailable
+from storage.models import PUBLIC_CLASSES, Document, DocumentVersion, PendingUpload, RetentionClass
+from storage.objectstore import Bucket, ObjectStore, StoredObject
+from storage.search import SearchQuery, SearchResults, search
+from storage.validation import TYPES, ValidatedUpload, validate_upload
+
+log = logging.getLogger(__name__)
+alerts = logging.getLogger("alur.alerts")  # operators route this logger to their alerting
+
+T = TypeVar("T")
+MAX_PRESIGNED = timedelta(minutes=15)
+STREAM_CHUNK = 64 * 1024
+_KIND_OF = {content_type: kind for kind, content_type in TYPES.values()}
+
+
+class ArchiveError(EngineError):
+    """An archive operation that cannot be done as asked; the message says why."""
+
+
+class RetentionLocked(PermissionDenied):
+    """Deleting is refused: a legal hold, a retention period or a permanent record."""
+
+
+@dataclass
+class Content:
+    """A version's bytes as a verified stream: read it, then close it (or use ``with``)."""
+
+    document_id: int
+    version: DocumentVersion
+    stream: BinaryIO
+
+    def __enter__(self) -> "Content":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stream.close()
+
+    def read(self, amount: int = -1) -> bytes:
+        return self.stream.read(amount)
+
+
+def object_key(uid: str) -> str:
+    """One key per document; its versions are the store's versions of that key."""
+    return f"documents/{uid[:2]}/{uid}"
+
+
+class ArchiveService:
+    """Documents in an :class:`ObjectStore`, catalogued in the shared database.
+
+    ``ocr_runner(version_id)`` is called after a scan is catalogued; the default runs the OCR
+    in-process at once (:meth:`run_ocr`), ``storage.tasks.queue_ocr`` hands it to a Celery worker.
+    """
+
+    def __init__(self, db: Database, store: ObjectStore, *, ocr_runner: Callable[[int], object] | None = None,
+                 max_upload_bytes: int | None = None, clock: Callable[[], datetime] = utcnow,
+                 expired_exemption_class: str = "setiap_saat") -> None:
+        if expired_exemption_class not in PUBLIC_CLASSES:
+            raise ValueError(f"expired exemptions must become a public class, not {expired_exemption_class!r}")
+        self.db, self.store = db, store
+        self.ocr_runner = ocr_runner if ocr_runner is not None else self.run_ocr
+        self.max_upload_bytes, self.clock = max_upload_bytes, clock
+        self.expired_exemption_class = expired_exemption_class
+
+    # -- ingest -----------------------------------------------------------------------------------
+
+    def add(self, viewer: Viewer, stream: BinaryIO, filename: str, metadata: DocumentMetadata) -> Document:
+        """Validate, store and catalog a new document; returns it with its first version."""
+        with validate_upload(stream, filename, self.max_upload_bytes) as upload:
+            with self.db.session() as session:
+                columns = prepare(session, metadata, self.clock())
+                if not may_add_to(viewer, columns["unit_id"]):
+                    raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
+                unit_code = metadata.unit_code
+            uid = uuid.uuid4().hex
+            found = texts.quick_text(upload.spool, upload.kind)
+
+            def catalog(session: Session, stored: StoredObject) -> DocumentVersion:
+                document = Document(uid=uid, created_by=viewer.username, body_text=found.text, **columns)
+                session.add(document)
+                version = self._version_row(document, 1, stored, upload, viewer, found)
+                session.flush()
+                audit.record(session, viewer.username, "document.created", "document", document.id,
+                             version=1, klasifikasi=document.klasifikasi, sha256=upload.sha256,
+                             filename=upload.filename, bucket=stored.bucket.value)
+                return version
+
+            bucket = bucket_for(metadata.klasifikasi)
+            meta = self._object_metadata(uid, 1, metadata.klasifikasi, unit_code, upload.filename, viewer)
+            version = self._guarded_put(viewer, bucket, object_key(uid), upload, meta, catalog)
+        self._after_commit(version, found.needs_ocr)
+        return self._load(version.document_id)
+
+    def add_version(self, viewer: Viewer, document_id: int, stream: BinaryIO, filename: str) -> Document:
+        """A new version of the bytes (a corrected scan, a revised draft), under the same class."""
+        with validate_upload(stream, filename, self.max_upload_bytes) as upload:
+            document = self._visible(viewer, document_id)
+            if not may_add_to(viewer, document.unit_id):
+                raise PermissionDenied(f"{viewer.username} may not add versions to document {document_id}")
+            found = texts.quick_text(upload.spool, upload.kind)
+            version = self._store_new_version(viewer, document, upload, found, "document.version_added", {})
+        self._after_commit(version, found.needs_ocr)
+        return self._load(document_id)
+
+    def _store_new_version(self, viewer: Viewer, document: Document, upload: ValidatedUpload,
+                           found: texts.QuickText, action: str, changes: dict) -> DocumentVersion:
+        """Write the next version of ``document`` (with ``changes`` to its columns) by the guarded sequence."""
+        klasifikasi = changes.get("klasifikasi", document.klasifikasi)
+        number = document.current.number + 1
+
+        def catalog(session: Session, stored: StoredObject) -> DocumentVersion:
+            row = session.get(Document, document.id, with_for_update=True)
+            if row is None or row.versions[-1].number != number - 1:
+                raise ArchiveError(f"document {document.id} changed while the new version was stored; try again")
+            before = {"klasifikasi": row.klasifikasi, **exemption_of(row)}
+            for name, value in changes.items():
+                setattr(row, name, value)
+            row.body_text = found.text
+            version = self._version_row(row, number, stored, upload, viewer, found)
+            session.flush()
+            audit.record(session, viewer.username, action, "document", row.id, version=number,
+                         sha256=upload.sha256, filename=upload.filename, bucket=stored.bucket.value,
+                         before=before, klasifikasi=row.klasifikasi)
+            return version
+
+        meta = self._object_metadata(document.uid, number, klasifikasi, document.unit.code, upload.filename, viewer)
+        return self._guarded_put(viewer, bucket_for(klasifikasi), object_key(document.uid), upload, meta, catalog)
+
+    @staticmethod
+    def _version_row(document: Document, number: int, stored: StoredObject, upload: ValidatedUpload,
+                     viewer: Viewer, found: texts.QuickText) -> DocumentVersion:
+        version = DocumentVersion(
+            number=number, bucket=stored.bucket.value, key=stored.key, store_version_id=stored.version_id,
+            sha256=stored.sha256, size=stored.size, content_type=upload.content_type,
+            original_filename=upload.filename, klasifikasi=document.klasifikasi, extracted_text=found.text,
+            text_source=found.source, ocr_status="pending" if found.needs_ocr else None,
+            created_by=viewer.username)
+        document.versions.append(version)
+        return version
+
+    @staticmethod
+    def _object_metadata(uid: str, number: int, klasifikasi: str | None, unit_code: str, filename: str,
+                         viewer: Viewer) -> dict[str, str]:
+        """What the catalog could be rebuilt from: whose, which version, which class, which file."""
+        return {"document-uid": uid, "document-version": str(number), "klasifikasi": klasifikasi or "belum",
+                "unit": unit_code, "filename": filename, "created-by": viewer.username}
+
+    # -- the guarded sequence ---------------------------------------------------------------------
+
+    def _guarded_put(self, viewer: Viewer, bucket: Bucket, key: str, upload: ValidatedUpload,
+                     metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T]) -> T:
+        intent = self._begin_intent(viewer, bucket, key)
+        try:
+            stored = self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
+        except BaseException as error:
+            # A store that is down may or may not have kept the bytes: keep the intent then, so
+            # `check` can account for a late arrival; otherwise nothing was written.
+            if not isinstance(error, StoreUnavailable):
+                self._end_intent(intent)
+            raise
+        try:
+            if stored.sha256 != upload.sha256:
+                raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")
+            with self.db.session() as session:
+                result = write_catalog(session, stored)
+                session.execute(delete(PendingUpload).where(PendingUpload.id == intent))
+            return result
+        except BaseException:
+            self._undo_put(stored, intent)
+            raise
+
+    def _begin_intent(self, viewer: Viewer, bucket: Bucket, key: str) -> int:
+        with self.db.session() as session:
+            intent = PendingUpload(bucket=bucket.value, key=key, created_by=viewer.username, created_at=self.clock())
+            session.add(intent)
+            session.flush()
+            return intent.id
+
+    def _end_intent(self, intent: int) -> None:
+        try:
+            with self.db.session() as session:
+                session.execute(delete(PendingUpload).where(PendingUpload.id == intent))
+        except Exception:  # the database is what failed: `recover` finishes this later
+            log.exception("could not remove upload intent %s; `alur archive check --repair` will", intent)
+
+    def _undo_put(self, stored: StoredObject, intent: int) -> None:
+        """The catalog write failed: destroy the version just written, then the intent."""
+        try:
+            self.store.delete(stored.bucket, stored.key, stored.version_id)
+        except Exception:
+            log.exception("could not remove %s/%s version %s after a failed catalog write; it stays "
+                          "recorded as an interrupted upload", stored.bucket.value, stored.key, stored.version_id)
+            return
+        self._end_intent(intent)
+
+    def _after_commit(self, version: DocumentVersion, needs_ocr: bool) -> None:
+        self._lock_objects(version.document_id)
+        if needs_ocr:
+            try:
+                self.ocr_runner(version.id)
+            except Exception:  # the version stays 'pending' and can be run again
+                log.exception("could not run or queue OCR for document version %s", version.id)
+
+    # -- OCR --------------------------------------------------------------------------------------
+
+    def run_ocr(self, version_id: int) -> str:
+        """OCR a version whose OCR is pending; idempotent (a done or failed version is left alone)."""
+        with self.db.session() as session:
+            version = session.get(DocumentVersion, version_id)
+            if version is None:
+                raise NotFound(f"document version {version_id} does not exist")
+            if version.ocr_status != "pending":
+                return version.ocr_status or "none"
+            where = (Bucket(version.bucket), version.key, version.store_version_id)
+            kind = _KIND_OF.get(version.content_type, "")
+        text, error = self._ocr_object(where, kind)
+        return self._save_ocr(version_id, text, error)
+
+    def _ocr_object(self, where: tuple, kind: str) -> tuple[str, str]:
+        with tempfile.TemporaryFile() as spool:
+            with self.store.open(*where) as reader:
+                shutil.copyfileobj(reader, spool)
+            try:
+                return texts.ocr(spool, kind), ""
+            except texts.OcrFailed as failure:
+                return "", str(failure)[:500]
+
+    def _save_ocr(self, version_id: int, text: str, error: str) -> str:
+        with self.db.session() as session:
+            version = session.get(DocumentVersion, version_id, with_for_update=True)
+            version.ocr_status = "failed" if error else "done"
+            version.ocr_error, version.extracted_text = error, text
+            version.text_source = "ocr" if text else "none"
+            document = version.document
+            if document.versions[-1].id == version.id:
+                document.body_text = text
+            audit.record(session, "system", f"document.ocr_{version.ocr_status}", "document", document.id,
+                         version=version.number, characters=len(text), error=error or None)
+            return version.ocr_status
+
+    def pending_ocr(self) -> list[int]:
+        """Versions whose OCR has not run (no worker yet, or the queue was down): run them again."""
+        with self.db.session() as session:
+            return list(session.scalars(select(DocumentVersion.id).where(DocumentVersion.ocr_status == "pending")))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def get(self, viewer: Viewer, document_id: int) -> Document:
+        """The document with its versions; ``NotFound`` if it does not exist or the viewer may not see it."""
+        document = self._visible(viewer, document_id)
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.viewed", "document", document_id)
+        return document
+
+    def _visible(self, viewer: Viewer, document_id: int) -> Document:
+        with self.db.session() as session:
+            document = session.scalar(self._query().where(Document.id == document_id, visible(viewer)))
+        if document is None:
+            raise NotFound(f"document {document_id} does not exist")
+        return document
+
+    def _load(self, document_id: int) -> Document:
+        with self.db.session() as session:
+            return session.scalar(self._query().where(Document.id == document_id))
+
+    @staticmethod
+    def _query():
+        return select(Document).options(selectinload(Document.versions), selectinload(Document.unit),
+                                        selectinload(Document.retention_class))
+
+    def open_content(self, viewer: Viewer, document_id: int, version: int | None = None) -> Content:
+        """A stream over a version's bytes (the latest by default), SHA-256 verified as it is read.
+
+        A mismatch raises ``ChecksumMismatch`` to the reader, is audited as
+        ``document.checksum_mismatch`` and logged to the ``alur.alerts`` logger: never a silent bad file.
+        """
+        document = self._visible(viewer, document_id)
+        chosen = self._version(document, version)
+        where = (Bucket(chosen.bucket), chosen.key, chosen.store_version_id)
+        reader = self.store.open(*where)
+        if reader.object.sha256 != chosen.sha256:
+            reader.close()
+            mismatch = ChecksumMismatch(chosen.bucket, chosen.key, chosen.store_version_id, chosen.sha256,
+                                        reader.object.sha256)
+            self._alert_mismatch(viewer, document_id, chosen, mismatch)
+            raise mismatch
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.downloaded", "document", document_id,
+                         version=chosen.number, sha256=chosen.sha256)
+        return Content(document_id, chosen, _AlertingReader(reader, lambda m: self._alert_mismatch(
+            viewer, document_id, chosen, m)))
+
+    @staticmethod
+    def _version(document: Document, number: int | None) -> DocumentVersion:
+        if number is None:
+            return document.current
+        for candidate in document.versions:
+            if candidate.number == number:
+                return candidate
+        raise NotFound(f"document {document.id} has no version {number}")
+
+    def _alert_mismatch(self, viewer: Viewer, document_id: int, version: DocumentVersion,
+                        mismatch: ChecksumMismatch) -> None:
+        alerts.error("ALERT checksum mismatch: document %s version %s (%s/%s %s): expected %s, read %s",
+                     document_id, version.number, version.bucket, version.key, version.store_version_id,
+                     mismatch.expected, mismatch.actual)
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.checksum_mismatch", "document", document_id,
+                         version=version.number, expected=mismatch.expected, actual=mismatch.actual)
+
+    def presigned_url(self, viewer: Viewer, document_id: int, version: int | None = None,
+                      expires: timedelta = timedelta(minutes=5)) -> str:
+        """A short-lived download URL, issued only to a viewer who may see the document (S3 only).
+
+        The bytes then bypass the app, so the SHA-256 is not checked on that read: prefer
+        :meth:`open_content` unless the file is too large to stream through the app.
+        """
+        document = self._visible(viewer, document_id)
+        chosen = self._version(document, version)
+        expires = min(expires, MAX_PRESIGNED)
+        try:
+            url = self.store.presigned_url(Bucket(chosen.bucket), chosen.key, chosen.store_version_id, expires)
+        except NotImplementedError as error:
+            raise ArchiveError(f"presigned URLs need the S3 archive; download through the app instead ({error})") from None
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.presigned_url", "document", document_id,
+                         version=chosen.number, expires_seconds=int(expires.total_seconds()))
+        return url
+
+    # -- classification ---------------------------------------------------------------------------
+
+    def reclassify(self, viewer: Viewer, document_id: int, klasifikasi: str, exemption: Exemption | None = None,
+                   *, action: str = "document.reclassified") -> Document:
+        """Change the class; the bytes are copied, as a new version, into the bucket of the new class
+        (so the object's metadata always states its class)."""
+        if not may_administer(viewer):
+            raise PermissionDenied(f"{viewer.username} may not classify documents (PPID roles only)")
+        problems = check_class(klasifikasi, exemption)
+        if problems:
+            raise InvalidDocument(problems)
+        document = self._visible(viewer, document_id)
+        changes = {"klasifikasi": klasifikasi, **exemption_columns(exemption)}
+        if klasifikasi not in PUBLIC_CLASSES:
+            changes["published"] = False
+        with self._copy_of_current(document) as upload:
+            found = texts.QuickText(document.body_text, document.current.text_source, False)
+            version = self._store_new_version(viewer, document, upload, found, action, changes)
+        self._lock_objects(version.document_id)
+        return self._load(document_id)
+
+    def _copy_of_current(self, document: Document) -> ValidatedUpload:
+        """The current version's bytes, verified on the way out, spooled for the copy."""
+        current = document.current
+        spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+        with self.store.open(Bucket(current.bucket), current.key, current.store_version_id) as reader:
+            shutil.copyfileobj(reader, spool)
+        kind = _KIND_OF.get(current.content_type, "")
+        return ValidatedUpload(current.original_filename, kind, current.content_type, current.size,
+                               current.sha256, spool)
+
+    def expire_exemptions(self, now: datetime | None = None) -> list[int]:
+        """Exemptions whose period (a date) has passed become public (UU 14/2008 Pasal 20: an
+        exemption is not forever; the information then moves to the DIP). Returns the ids."""
+        today = _wib_date(now or self.clock())
+        with self.db.session() as session:
+            due = list(session.scalars(select(Document.id).where(
+                Document.klasifikasi == "dikecualikan", Document.jangka_waktu_sampai < today)))
+        for document_id in due:
+            self.reclassify(Viewer.system(), document_id, self.expired_exemption_class,
+                            action="document.exemption_expired")
+        return due
+
+    # -- retention --------------------------------------------------------------------------------
+
+    def set_legal_hold(self, viewer: Viewer, document_id: int, on: bool, reason: str = "") -> Document:
+        """A legal hold (sengketa informasi, perkara) stops disposal until it is released."""
+        if not may_administer(viewer):
+            raise PermissionDenied(f"{viewer.username} may not place or release legal holds")
+        self._visible(viewer, document_id)
+        with self.db.session() as session:
+            document = session.get(Document, document_id, with_for_update=True)
+            document.legal_hold = bool(on)
+            audit.record(session, viewer.username, "document.legal_hold_" + ("on" if on else "off"),
+                         "document", document_id, reason=reason)
+        self._lock_objects(document_id)
+        return self._load(document_id)
+
+    def _lock_objects(self, document_id: int) -> None:
+        """Mirror hold and retention onto the objects, so the store refuses early deletion too."""
+        document = self._load(document_id)
+        for version in document.versions:
+            where = (Bucket(version.bucket), version.key, version.store_version_id)
+            try:
+                self.store.set_legal_hold(*where, document.legal_hold)
+                if document.retain_until and document.retain_until > self.clock():
+                    self.store.set_retention(*where, document.retain_until)
+            except StoreError as error:  # the catalog still refuses; the store's lock is a second wall
+                log.warning("could not lock %s/%s %s in the store: %s", *where, error)
+
+    def delete(self, viewer: Viewer, document_id: int) -> None:
+        """Dispose of a document (JRA 'musnah'): refused under legal hold, retention or 'permanen'."""
+        if not may_administer(viewer):
+            raise PermissionDenied(f"{viewer.username} may not delete documents")
+        document = self._visible(viewer, document_id)
+        self._refuse_if_retained(document)
+        with self.db.session() as session:
+            session.delete(session.get(Document, document_id))
+            audit.record(session, viewer.username, "document.deleted", "document", document_id,
+                         title=document.title, versions=[v.store_version_id for v in document.versions])
+        left = []
+        for version in document.versions:
+            try:
+                self.store.delete(Bucket(version.bucket), version.key, version.store_version_id)
+            except StoreError as error:
+                left.append(f"{version.bucket}/{version.key} {version.store_version_id}: {error}")
+        if left:
+            raise ArchiveError(f"document {document_id} was removed from the catalog but {len(left)} stored "
+                               f"version(s) remain; `alur archive check` lists them as orphans: {'; '.join(left)}")
+
+    def _refuse_if_retained(self, document: Document) -> None:
+        if document.legal_hold:
+            raise RetentionLocked(f"document {document.id} is under legal hold; release the hold first")
+        if document.retention_class and document.retention_class.final_disposition == "permanen":
+            raise RetentionLocked(f"document {document.id} is a permanent record (JRA: permanen)")
+        if document.retain_until and document.retain_until > self.clock():
+            raise RetentionLocked(f"document {document.id} is retained until "
+                                  f"{document.retain_until.date().isoformat()} (JRA {document.retensi})")
+
+    def due_for_review(self, now: datetime | None = None, viewer: Viewer | None = None) -> list[Document]:
+        """Documents whose JRA period has ended and that are not on hold: to destroy or re-assess."""
+        now = now or self.clock()
+        with self.db.session() as session:
+            return list(session.scalars(
+                self._query().join(RetentionClass, Document.retention_class_id == RetentionClass.id)
+                .where(Document.retain_until <= now, Document.legal_hold.is_(False),
+                       visible(viewer or Viewer.system()))
+                .order_by(Document.retain_until, Document.id)))
+
+    # -- search -----------------------------------------------------------------------------------
+
+    def search(self, viewer: Viewer, query: SearchQuery | None = None, **criteria) -> SearchResults:
+        """Full text and facets over what ``viewer`` may see (``criteria``: SearchQuery's fields)."""
+        return search(self.db, viewer, query or SearchQuery(**criteria))
+
+    def list(self, viewer: Viewer, **criteria) -> SearchResults:
+        """The viewer's documents newest first, filtered by facets (a search without words)."""
+        return search(self.db, viewer, SearchQuery(order="date", **criteria))
+
+    # -- reconciliation ---------------------------------------------------------------------------
+
+    def check(self, deep: bool = True):
+        from storage.reconcile import check
+        return check(self.db, self.store, deep=deep, now=self.clock())
+
+    def recover(self):
+        from storage.reconcile import recover
+        return recover(self.db, self.store, now=self.clock())
+
+
+class _AlertingReader:
+    """Passes reads through; a checksum mismatch is reported (audit + alert) before it propagates."""
+
+    def __init__(self, reader, on_mismatch: Callable[[ChecksumMismatch], None]) -> None:
+        self._reader, self._on_mismatch, self._reported = reader, on_mismatch, False
+
+    def read(self, amount: int = -1) -> bytes:
+        try:
+            return self._reader.read(amount)
+        except ChecksumMismatch as mismatch:
+            if not self._reported:
+                self._reported = True
+                self._on_mismatch(mismatch)
+            raise
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __iter__(self):
+        while chunk := self.read(STREAM_CHUNK):
+            yield chunk
+
+
+def _wib_date(moment: datetime):
+    """Periods in decrees are WIB calendar dates."""
+    from zoneinfo import ZoneInfo
+    return moment.astimezone(ZoneInfo("Asia/Jakarta")).date()
