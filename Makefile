@@ -32,7 +32,7 @@ run: install system-deps-run
 	$(ALUR) db upgrade
 	$(ALUR) deploy bpmn/*.bpmn
 	$(ALUR) demo
-	@scripts/run-banner.sh
+	@scripts/run-banner.sh http://$(HOST):$(PORT)/
 	$(ALUR) serve --with-worker --host $(HOST) --port $(PORT)
 
 test: install system-deps-test

@@ -72,8 +72,9 @@ def main() -> None:
     from alur import commands  # noqa: F401  (registers the commands)
     from engine.calendar_cli import calendar
     cli.add_command(calendar)
+    from engine.sop_import.cli import import_sop_command; cli.add_command(import_sop_command)
     cli(obj={}, prog_name="alur")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,7 @@
 """The engine's commands: schema, deployment, cases and tasks, users, simulation."""
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import click
@@ -154,7 +155,9 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     app = create_app(settings(), database())
     worker = None
     if with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "alur.cli", "worker", "--beat"])
+        worker = subprocess.Popen([sys.executable, "-c", "from alur.cli import main; main()", "worker", "--beat"],
+                                  preexec_fn=_die_with_parent)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the finally below on `kill`
     click.echo(f"Alur berjalan di http://{host}:{port}/  (Ctrl+C untuk berhenti)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -162,6 +165,13 @@ def serve(host: str, port: int, with_worker: bool) -> None:
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when the web server dies, however it dies."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @cli.command()
@@ -194,9 +204,13 @@ def store_group() -> None:
 def store_init() -> None:
     """Create the archive's buckets if missing: versioned, with object lock where the store supports it."""
     from storage.config import open_store
-    store = open_store(settings().archive_url)
-    store.ensure_buckets()
-    store.ping()
+    from storage.errors import StoreError
+    try:
+        store = open_store(settings().archive_url)
+        store.ensure_buckets()
+        store.ping()
+    except StoreError as error:
+        raise click.ClickException(f"archive store: {error}") from None
     click.echo("archive store is ready")
 
 
@@ -205,7 +219,11 @@ def store_init() -> None:
 def backup(directory: Path) -> None:
     """Back up the database and every version of every archive object into DIRECTORY."""
     from alur.backup import backup as run_backup
-    result = run_backup(settings(), directory, emit=click.echo)
+    from storage.errors import StoreError
+    try:
+        result = run_backup(settings(), directory, emit=click.echo)
+    except StoreError as error:
+        raise click.ClickException(f"archive store: {error}") from None
     click.echo(f"backup complete: {result.database_file}, {result.versions} object versions "
                f"({result.written} written, {result.reused} already there) in {directory}")
 
@@ -217,6 +235,10 @@ def backup(directory: Path) -> None:
 def restore(directory: Path, force: bool) -> None:
     """Restore a backup made by `alur backup` into the configured database and archive store."""
     from alur.backup import restore as run_restore
-    result = run_restore(settings(), directory, force=force, emit=click.echo)
+    from storage.errors import StoreError
+    try:
+        result = run_restore(settings(), directory, force=force, emit=click.echo)
+    except StoreError as error:
+        raise click.ClickException(f"archive store: {error}") from None
     click.echo(f"restore complete: database from {result.database_file}, {result.versions} object versions "
                f"({result.restored} put back, {result.skipped} already there), every checksum verified")

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# What to do after `make run`, until the web inbox replaces the command line as the main job.
-cat <<'TEXT'
+# Printed by `make run` before the web server starts.
+URL=${1:-http://127.0.0.1:8080/}
+cat <<TEXT
 
-Alur siap. The five SOPs are deployed and the demo officers above can work their lanes.
-Walk a case of SOP 002 (Maklumat Pelayanan Informasi Publik) from the command line:
+Alur siap: the five SOPs are deployed and the demo officers above can work their lanes.
 
-  .venv/bin/alur start sop_002_maklumat_pelayanan_informasi --as bpod.ppid-pelaksana
-  .venv/bin/alur tasks --as bpod.ppid-pelaksana
-  .venv/bin/alur complete <TASK_ID> --as bpod.ppid-pelaksana
-  .venv/bin/alur tasks --as bpod.atasan-ppid
-  .venv/bin/alur complete <TASK_ID> --as bpod.atasan-ppid --data '{"keputusan": "tidak", "catatan": "Perbaiki redaksi"}'
+  Open   $URL   and log in as one of the users above (password: alur-demo-2026).
+  Try    SOP 002 (Maklumat): start as bpod.ppid-pelaksana, approve or return as bpod.atasan-ppid.
+         SOP 000: bkd.jfu -> bkd.kepala-bidang -> bkd.kepala-badan -> bkd.kepala-bidang -> bkd.jfu.
 
-Run any SOP to its end by itself:   .venv/bin/alur simulate bpmn/sop_003_pendokumentasian_informasi_publik.bpmn
-Data lives in ./data (ALUR_DATA_DIR); see README.md for configuration.
+A Celery worker with beat runs beside the web server (timers, overdue notices, digest).
+The same steps on the command line: .venv/bin/alur --help  (tasks, complete, simulate ...).
+Data lives in ./data (ALUR_DATA_DIR); see README.md for configuration. Ctrl+C stops everything.
 TEXT
