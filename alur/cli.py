@@ -73,7 +73,6 @@ def main() -> None:
     from engine.calendar_cli import calendar
     cli.add_command(calendar)
     from engine.sop_import.cli import import_sop_command; cli.add_command(import_sop_command)
-    from engine.sop_import.cli import import_sop_command; cli.add_command(import_sop_command)
     cli(obj={}, prog_name="alur")
 
 
