@@ -19,7 +19,9 @@ retentions (those still in the future), recreates delete markers, and at the end
 restored version back through the verifying reader.
 
 Version ids are the store's: a restored version gets a new id (S3 cannot set one). The mapping
-from the backed-up ids to the new ones is written to ``DIR/objects/restored-versions.json``.
+from the backed-up ids to the new ones is written to ``DIR/objects/restored-versions.json``, and the
+database's references to object versions (:data:`VERSION_REFERENCES`: the archive catalog's
+``document_versions.store_version_id``) are rewritten to the new ids in one transaction.
 """
 from __future__ import annotations
 
@@ -33,7 +35,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +56,8 @@ SQLITE_COPY = "database.sqlite3"
 OBJECTS = "objects"
 MANIFEST = "manifest.jsonl"
 VERSION_MAP = "restored-versions.json"
+# Columns that name an object version: (table, bucket column, key column, version id column).
+VERSION_REFERENCES = (("document_versions", "bucket", "key", "store_version_id"),)
 
 
 class BackupError(ConfigError):
@@ -76,7 +79,8 @@ class RestoreResult:
     versions: int = 0
     restored: int = 0
     skipped: int = 0
-    version_map: dict[str, str] = field(default_factory=dict)
+    version_map: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (bucket, key, old) -> new
+    catalog_rows: int = 0
 
 
 # -- backup --------------------------------------------------------------------------------------
@@ -230,6 +234,8 @@ def restore(settings: Settings, directory: Path, force: bool = False,
     if _file_sha256(manifest_path) != marker["objects"]["manifest_sha256"]:
         raise BackupError(f"{manifest_path} does not match the checksum in {MARKER}")
     entries = [json.loads(line) for line in manifest_path.read_text(encoding="utf-8").splitlines() if line]
+    emit("checking every blob of the backup against the manifest ...")
+    _check_blobs(directory / OBJECTS / "blobs", entries)  # before anything is changed
     store = open_store(settings.archive_url)
     if not force:  # check both before changing either
         _refuse_non_empty_database(settings.database_url)
@@ -247,10 +253,33 @@ def restore(settings: Settings, directory: Path, force: bool = False,
     _restore_objects(store, directory / OBJECTS / "blobs", entries, result)
     emit("verifying every restored version ...")
     _verify(store, entries, result)
+    result.catalog_rows = _remap_references(settings.database_url, result.version_map)
+    emit(f"  {result.catalog_rows} catalog references moved to the restored version ids")
+    mapping = [{"bucket": b, "key": k, "backed_up": old, "restored": new}
+               for (b, k, old), new in sorted(result.version_map.items())]
     with contextlib.suppress(OSError):  # a read-only backup medium is fine
-        _write_atomically(directory / OBJECTS / VERSION_MAP,
-                          json.dumps(result.version_map, indent=1, sort_keys=True).encode("utf-8"))
+        _write_atomically(directory / OBJECTS / VERSION_MAP, json.dumps(mapping, indent=1).encode("utf-8"))
     return result
+
+
+def _remap_references(database_url: str, version_map: dict[tuple[str, str, str], str]) -> int:
+    changes = [{"bucket": b, "key": k, "old": old, "new": new} for (b, k, old), new in version_map.items() if old != new]
+    if not changes:
+        return 0
+    engine = create_engine(database_url)
+    updated = 0
+    try:
+        with engine.begin() as connection:
+            for table, bucket, key, version in VERSION_REFERENCES:
+                if not inspect(connection).has_table(table):
+                    continue
+                statement = text(f'UPDATE {table} SET {version} = :new '
+                                 f'WHERE {bucket} = :bucket AND {key} = :key AND {version} = :old')
+                for change in changes:
+                    updated += connection.execute(statement, change).rowcount
+    finally:
+        engine.dispose()
+    return updated
 
 
 def _restore_database(database_url: str, dump: Path, kind: str, force: bool) -> None:
@@ -274,23 +303,22 @@ def _restore_database(database_url: str, dump: Path, kind: str, force: bool) -> 
 
 def _restore_objects(store: ObjectStore, blobs: Path, entries: list[dict], result: RestoreResult) -> None:
     store.ensure_buckets()
-    present: dict[tuple[str, str], Counter] = {}
+    present: dict[tuple[str, str], dict[str, list[str]]] = {}
     for entry in entries:
         bucket, key = Bucket(entry["bucket"]), entry["key"]
         if entry["type"] == "delete_marker":
             store.delete(bucket, key)
             continue
         have = present.get((bucket.value, key))
-        if have is None:
-            have = present[(bucket.value, key)] = Counter(v.sha256 for v in store.versions(bucket, key))
-        if have[entry["sha256"]] > 0:  # only with --force: the store already holds these bytes
-            have[entry["sha256"]] -= 1
+        if have is None:  # sha256 -> version ids the store already holds (only with --force)
+            have = present[(bucket.value, key)] = {}
+            for version in reversed(store.versions(bucket, key)):
+                have.setdefault(version.sha256, []).append(version.version_id)
+        if have.get(entry["sha256"]):  # these bytes are there already: keep that version
+            result.version_map[(bucket.value, key, entry["version"])] = have[entry["sha256"]].pop(0)
             result.skipped += 1
             continue
-        path = _blob_path(blobs, entry["sha256"])
-        if not path.exists() or _file_sha256(path) != entry["sha256"]:
-            raise BackupError(f"blob {path} for {bucket.value}/{key} is missing or does not match its sha256")
-        with open(path, "rb") as stream:
+        with open(_blob_path(blobs, entry["sha256"]), "rb") as stream:
             stored = store.put(bucket, key, stream, entry["size"], content_type=entry["content_type"],
                                metadata=entry["metadata"])
         if stored.sha256 != entry["sha256"]:
@@ -301,15 +329,29 @@ def _restore_objects(store: ObjectStore, blobs: Path, entries: list[dict], resul
         until = datetime.fromisoformat(entry["retain_until"]) if entry.get("retain_until") else None
         if until and until > datetime.now(timezone.utc):
             store.set_retention(bucket, key, stored.version_id, until)
-        result.version_map[f"{bucket.value}/{key}@{entry['version']}"] = stored.version_id
+        result.version_map[(bucket.value, key, entry["version"])] = stored.version_id
         result.restored += 1
+
+
+def _check_blobs(blobs: Path, entries: list[dict]) -> None:
+    checked: set[str] = set()
+    for entry in entries:
+        if entry["type"] != "version" or entry["sha256"] in checked:
+            continue
+        path = _blob_path(blobs, entry["sha256"])
+        if not path.exists():
+            raise BackupError(f"blob {path} for {entry['bucket']}/{entry['key']} is missing from the backup")
+        if _file_sha256(path) != entry["sha256"]:
+            raise BackupError(f"blob {path} for {entry['bucket']}/{entry['key']} does not match its sha256: "
+                              "the backup is damaged")
+        checked.add(entry["sha256"])
 
 
 def _verify(store: ObjectStore, entries: list[dict], result: RestoreResult) -> None:
     for entry in entries:
-        new_id = result.version_map.get(f"{entry['bucket']}/{entry['key']}@{entry.get('version')}")
-        if entry["type"] != "version" or new_id is None:
+        if entry["type"] != "version":
             continue
+        new_id = result.version_map[(entry["bucket"], entry["key"], entry["version"])]
         digest = hashlib.sha256()
         with store.open(Bucket(entry["bucket"]), entry["key"], new_id) as reader:  # checks the stored sha256
             for chunk in iter(lambda: reader.read(CHUNK), b""):

@@ -10,7 +10,8 @@ and the database, broker and archive must be given explicitly (the embedded SQLi
 for one machine, not for several web processes behind a load balancer).
 
 SMTP is off unless ``ALUR_SMTP_HOST`` is set; then ``ALUR_SMTP_FROM`` is required, the port
-defaults to 587 (STARTTLS), and user and password go together.
+defaults to 587, ``ALUR_SMTP_STARTTLS`` to on for port 587 (off otherwise: 465 speaks TLS from the
+start), and user and password go together.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ PLACEHOLDER = "change-me"  # what .env.example puts where a secret goes
 SECRET_FIELDS = {"secret_key", "smtp_password"}
 URL_FIELDS = {"database_url", "broker_url", "archive_url"}  # may carry credentials
 _BROKER_SCHEMES = ("redis", "rediss", "sqla+sqlite", "sqla+postgresql", "amqp", "amqps", "memory")
+_FLAGS = {"1": True, "true": True, "yes": True, "ya": True, "on": True,
+          "0": False, "false": False, "no": False, "tidak": False, "off": False}
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
@@ -48,6 +51,7 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = ""
+    smtp_starttls: bool = True
 
     @property
     def smtp_enabled(self) -> bool:
@@ -114,7 +118,7 @@ class Settings:
         if self.smtp_host:
             env.update(ALUR_SMTP_HOST=self.smtp_host, ALUR_SMTP_PORT=str(self.smtp_port),
                        ALUR_SMTP_USER=self.smtp_user, ALUR_SMTP_PASSWORD=self.smtp_password,
-                       ALUR_SMTP_FROM=self.smtp_from)
+                       ALUR_SMTP_FROM=self.smtp_from, ALUR_SMTP_STARTTLS=str(self.smtp_starttls).lower())
         return env
 
     def describe(self) -> list[tuple[str, str]]:
@@ -160,7 +164,8 @@ def _archive_problems(archive_url: str) -> list[str]:
 def _smtp(env: dict[str, str], problems: list[str]) -> dict:
     host = env.get("ALUR_SMTP_HOST", "").strip()
     values = {"smtp_host": host, "smtp_port": 587, "smtp_user": env.get("ALUR_SMTP_USER", "").strip(),
-              "smtp_password": env.get("ALUR_SMTP_PASSWORD", ""), "smtp_from": env.get("ALUR_SMTP_FROM", "").strip()}
+              "smtp_password": env.get("ALUR_SMTP_PASSWORD", ""), "smtp_from": env.get("ALUR_SMTP_FROM", "").strip(),
+              "smtp_starttls": True}
     if not host:
         return values
     port = env.get("ALUR_SMTP_PORT", "").strip() or "587"
@@ -168,6 +173,10 @@ def _smtp(env: dict[str, str], problems: list[str]) -> dict:
         problems.append(f"ALUR_SMTP_PORT must be a port number (587 for STARTTLS, 465 for TLS), got {port!r}")
     else:
         values["smtp_port"] = int(port)
+    starttls = env.get("ALUR_SMTP_STARTTLS", "").strip().lower()
+    if starttls and starttls not in _FLAGS:
+        problems.append(f"ALUR_SMTP_STARTTLS must be true or false (empty: on for port 587), got {starttls!r}")
+    values["smtp_starttls"] = _FLAGS.get(starttls, values["smtp_port"] == 587)
     if not _EMAIL.match(values["smtp_from"]):
         problems.append("ALUR_SMTP_FROM must be the sender address (e.g. ppid@kalteng.go.id) when ALUR_SMTP_HOST is set")
     if bool(values["smtp_user"]) != bool(values["smtp_password"]):

@@ -68,6 +68,7 @@ def production_env(*, database_url: str, broker_url: str, archive_url: str, data
         "ALUR_SMTP_USER": "",
         "ALUR_SMTP_PASSWORD": "",
         "ALUR_SMTP_FROM": "",
+        "ALUR_SMTP_STARTTLS": "",
         "ALUR_TIMER_INTERVAL_SECONDS": "60",
         "ALUR_ESCALATE_AFTER_HOURS": "24",
         "ALUR_OFFICE_HOURS": "07:30-16:00",

@@ -52,6 +52,8 @@ def test_development_mode_keeps_the_embedded_defaults(tmp_path):
      "ALUR_SMTP_PORT must be a port number"),
     ({"ALUR_SMTP_HOST": "mail", "ALUR_SMTP_FROM": "ppid@kalteng.go.id", "ALUR_SMTP_USER": "ppid"},
      "ALUR_SMTP_USER and ALUR_SMTP_PASSWORD go together"),
+    ({"ALUR_SMTP_HOST": "mail", "ALUR_SMTP_FROM": "ppid@kalteng.go.id", "ALUR_SMTP_STARTTLS": "mungkin"},
+     "ALUR_SMTP_STARTTLS must be true or false"),
     ({"ALUR_SECRET_KEY": "change-me-to-64-hex-characters-from-secrets-token-hex-32"}, "placeholder"),
 ])
 def test_each_bad_setting_is_reported_with_its_variable(env, change, message):
@@ -71,6 +73,8 @@ def test_smtp_is_off_by_default_and_on_with_its_settings(env):
                                   "ALUR_SMTP_USER": "ppid", "ALUR_SMTP_PASSWORD": "smtp-secret",
                                   "ALUR_SMTP_FROM": "ppid@kalteng.go.id"})
     assert settings.smtp_enabled and settings.smtp_port == 465 and settings.smtp_from == "ppid@kalteng.go.id"
+    assert not settings.smtp_starttls  # 465 is TLS from the start
+    assert Settings.from_env({**env, "ALUR_SMTP_HOST": "mail", "ALUR_SMTP_FROM": "ppid@kalteng.go.id"}).smtp_starttls
 
 
 def test_mask_url_hides_only_the_password():
