@@ -1,0 +1,130 @@
+"""Faults caused for real: the object store dies, the catalog transaction fails, the process is killed
+between the object write and the catalog write. Afterwards the catalog and the buckets agree."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from engine.timeutil import utcnow
+from storage.archive import ArchiveService
+from storage.errors import StoreUnavailable
+from storage.models import Document, DocumentVersion, PendingUpload
+from storage.objectstore import Bucket
+from storage.reconcile import GRACE
+from tests.storage.archive.conftest import add_text, metadata
+from tests.storage.conftest import MotoServer
+
+FAIL_SQL = {
+    "sqlite": ["CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
+               "BEGIN SELECT RAISE(ABORT, 'catalog write refused'); END"],
+    "postgresql": ["CREATE FUNCTION fail_versions() RETURNS trigger AS $$ BEGIN "
+                   "RAISE EXCEPTION 'catalog write refused'; END $$ LANGUAGE plpgsql",
+                   "CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
+                   "FOR EACH ROW EXECUTE FUNCTION fail_versions()"],
+}
+
+
+def counts(db) -> tuple[int, int]:
+    with db.session() as session:
+        return (session.scalar(select(func.count(Document.id))),
+                session.scalar(select(func.count(DocumentVersion.id))))
+
+
+def stored_objects(store) -> list:
+    return [obj for bucket in Bucket for obj in store.list(bucket)]
+
+
+def test_store_down_during_upload_is_a_clear_error_and_catalogues_nothing(archive_db, viewers):
+    server = MotoServer().start()
+    store = server.store()
+    store.ensure_buckets()
+    archive = ArchiveService(archive_db, store)
+    server.kill()
+    with pytest.raises(StoreUnavailable, match=f"object store at http://127.0.0.1:{server.port} is unavailable"):
+        add_text(archive, viewers["staff_bkd"], "Laporan", "isi laporan")
+    assert counts(archive_db) == (0, 0)
+    # The store comes back (empty, as a fresh moto is): the kept intent names no object, so all is well.
+    again = MotoServer()
+    again.port = server.port
+    again.start()
+    try:
+        store.ensure_buckets()
+        assert archive.check().ok
+        assert archive.recover() == []
+    finally:
+        again.stop()
+
+
+def test_failed_catalog_write_removes_the_object_just_written(archive, viewers, archive_db):
+    kept = add_text(archive, viewers["staff_bkd"], "Sudah ada", "versi pertama")
+    with archive_db.engine.begin() as connection:
+        for statement in FAIL_SQL[archive_db.engine.dialect.name]:
+            connection.execute(text(statement))
+    with pytest.raises(Exception, match="catalog write refused"):
+        add_text(archive, viewers["staff_bkd"], "Baru", "tidak pernah tercatat")
+    with pytest.raises(Exception, match="catalog write refused"):
+        archive.add_version(viewers["staff_bkd"], kept.id, io.BytesIO(b"versi kedua"), "v2.txt")
+    assert counts(archive_db) == (1, 1)
+    assert [obj.key for obj in stored_objects(archive.store)] == [kept.current.key]
+    assert len(archive.store.versions(Bucket.PUBLIC, kept.current.key)) == 1
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0
+    report = archive.check()
+    assert report.ok, report.lines()
+
+
+CHILD = """
+import io, sys
+from engine.db import Database
+from storage.access import load_viewer
+from storage.archive import ArchiveService
+from storage.catalog import DocumentMetadata
+from storage.config import open_store
+db = Database(sys.argv[1])
+archive = ArchiveService(db, open_store(sys.argv[2]))
+with db.session() as session:
+    viewer = load_viewer(session, "staff_bkd")
+archive.add(viewer, io.BytesIO(b"arsip yang tidak sempat dicatat"), "x.txt",
+            DocumentMetadata(title="Terputus", unit_code="BKD", klasifikasi="berkala"))
+"""
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_process_killed_between_object_and_catalog_write(archive, viewers, archive_db, database_url, tmp_path, request):
+    """PostgreSQL only: a table lock holds the child's catalog insert until it is killed (SIGKILL),
+    after its intent is committed and its object written. SQLite has no lock that blocks one table."""
+    store = archive.store
+    if type(store).__name__ == "S3Store":
+        server = request.getfixturevalue("moto_server")
+        url = f"s3://testing:testing@{server.endpoint}/?secure=false&region=us-east-1&prefix={store.prefix}"
+    else:
+        url = store.root.as_uri()
+    lock = archive_db.engine.connect()
+    lock.execute(text("LOCK TABLE document_versions IN ACCESS EXCLUSIVE MODE"))
+    child = subprocess.Popen([sys.executable, "-c", CHILD, database_url, url], cwd=os.getcwd())
+    try:
+        deadline = time.monotonic() + 30
+        while not stored_objects(store):
+            assert child.poll() is None and time.monotonic() < deadline, "the child never wrote its object"
+            time.sleep(0.05)
+        time.sleep(0.3)  # it is now waiting for the lock on document_versions
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=20)
+    finally:
+        lock.rollback()
+        lock.close()
+    assert counts(archive_db) == (0, 0)
+    report = archive.check()
+    assert report.orphans == [] and len(report.interrupted) == 0  # within GRACE: an upload under way
+    late = ArchiveService(archive_db, store, clock=lambda: utcnow() + GRACE + timedelta(minutes=1))
+    assert len(late.check().interrupted) == 1
+    assert len(late.recover()) == 1
+    assert late.check().ok and stored_objects(store) == []
