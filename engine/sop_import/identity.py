@@ -114,6 +114,7 @@ def split_items(text: str) -> list[str]:
     text = re.sub(r"<\s*li\b[^>]*>", "\n", text, flags=re.I)
     text = clean_html(re.sub(r"\n", " \n ", text)) if "<" in text else text
     text = re.sub(r"(?:^|(?<=[\s.;:,\u2063]))(\d{1,2})\s*[.)]\s*(?=[A-Za-z(])", "\n", text)
+    text = re.sub(r"(?<=[a-z>])(\d{1,2})\.\s*(?=[A-Z<])", "\n", text)  # "1. Komputer2. Printer"
     text = re.sub(r"(?m)^[\s\u2063]*[-•·▪o*]\s+", "\n", text)
     marked = bool(re.search(r"(?m)(?:^|(?<=[\s.;:,]))\d{1,2}\s*[.)]\s*(?=[A-Za-z(])|^\s*[-•·▪*]\s+|<\s*li", original))
     lines = [re.sub(r"\s+", " ", line).strip(" ;,") for line in text.split("\n")]
@@ -161,7 +162,8 @@ _RANK = re.compile(r"\b(Pembina(?:\s+Utama)?(?:\s+(?:Muda|Madya|Tingkat\s+I))?|P
 
 def parse_signer(text: str) -> dict:
     """Disahkan oleh as {title, name, nip, pangkat, electronic}."""
-    text = clean_html(text).replace("\n", " ")
+    text = re.sub(r"[ \t]{2,}", " | ", text.replace("\n", " | "))  # wide gaps and line breaks separate parts
+    text = clean_html(text)
     result = {"title": "", "name": "", "nip": "", "pangkat": "", "electronic": False}
     nip = _NIP.search(text)
     if nip:
@@ -179,9 +181,9 @@ def parse_signer(text: str) -> dict:
         text_wo = text_wo[:rank.start()]
     text_wo = text_wo.strip(" ,|")
     # the name: the last run of words written in capitals, with its degrees (", S.Sos", ", M.Si")
-    name = re.search(r"((?:[A-Z][A-Z'.]+\s+){0,4}[A-Z][A-Z'.]+(?:\s*,\s*[A-Za-z.]+\.?[A-Za-z.]*)*)\s*$", text_wo)
+    name = re.search(r"((?:[A-Z][A-Z'.]+\s+){0,4}[A-Z][A-Z'.]+(?:\s*,\s*[A-Za-z.]+\.?[A-Za-z.]*)*)[\s|,]*$", text_wo)
     if name and name.start() > 0:
-        result["name"] = name.group(1).strip(" ,")
+        result["name"] = name.group(1).strip(" ,|")
         result["title"] = text_wo[:name.start()].strip(" ,|")
     else:
         result["title"] = text_wo
@@ -206,10 +208,9 @@ def read_fields(rows: list[list[Cell]]) -> dict[str, list[str]]:
         for position, (i, (name, rest)) in enumerate(labelled):
             cell = row[i]
             next_label_x = row[labelled[position + 1][0]].x0 if position + 1 < len(labelled) else float("inf")
+            if name in values:  # the label again (seed 003 prints "Nama SOP" twice): keep both readings
+                name = name + "_extra"
             values.setdefault(name, [])
-            if name in ("nama",) and values[name] and rest:
-                values.setdefault("nama_extra", []).append(rest)
-                continue
             if rest:
                 values[name].append(rest)
                 open_cols.append((name, cell.x0 - 0.01, next_label_x))
@@ -239,15 +240,14 @@ def parse_identity(rows: list[list[Cell]], preamble: str = "") -> tuple[SopIdent
     def text_of(name: str) -> str:
         return re.sub(r"\s+", " ", " ".join(clean_html(v) for v in fields.get(name, []))).strip(" :-")
 
-    nama = text_of("nama")
+    nama = text_of("nama") or text_of("nama_extra")
     identity.nomor = text_of("nomor")
     # a number printed under "Nama SOP" (seed 003): the first Nama SOP is the number
     if _looks_like_number(nama):
         if not identity.nomor:
             identity.nomor = nama
         extras["notes"].append(f"the number {nama!r} is printed under 'Nama SOP'")
-        extra = " ".join(fields.get("nama_extra", []))
-        nama = clean_html(extra)
+        nama = text_of("nama_extra")
     extras["nama"] = nama
     for name in ("tanggal_pembuatan", "tanggal_revisi", "tanggal_efektif"):
         value = text_of(name)
@@ -257,7 +257,7 @@ def parse_identity(rows: list[list[Cell]], preamble: str = "") -> tuple[SopIdent
         start, end = parse_date_range(value)
         extras[name] = {"text": value, "date": start, "until": end}
     identity.disahkan_oleh = text_of("disahkan_oleh")
-    extras["disahkan_oleh"] = parse_signer(identity.disahkan_oleh) if identity.disahkan_oleh else {}
+    extras["disahkan_oleh"] = parse_signer(" | ".join(fields["disahkan_oleh"])) if identity.disahkan_oleh else {}
     for name in LIST_FIELDS:
         raw = "\n".join(fields.get(name, []))
         setattr(identity, name, split_items(raw))
@@ -293,7 +293,11 @@ def rows_from_text(text: str) -> list[list[Cell]]:
     """Tab-separated lines as rows of cells; the cell's x-range is its column index."""
     rows = []
     for line in text.splitlines():
-        cells = line.split("\t")
-        rows.append([Cell(clean_html(c) if "<li" not in c.lower() else c, i, i + 0.9) for i, c in enumerate(cells)
-                     if c.strip()])
+        row = []
+        for i, cell in enumerate(line.split("\t")):
+            parts = [p for p in re.split(r"(?<=\S) {2,}(?=\S)", cell.strip()) if p.strip()] if "<" not in cell else [cell]
+            for k, part in enumerate(parts):  # a wide gap inside a cell separates parts (title  NAME)
+                x = i + k * 0.9 / len(parts)
+                row.append(Cell(clean_html(part) if "<li" not in part.lower() else part, x, x + 0.9 / len(parts)))
+        rows.append(row)
     return [row for row in rows if row]

@@ -397,7 +397,7 @@ def _check_lane_headers(steps: list[SopStep], lanes: list[str], report: ImportRe
             if step.lane != lane:
                 continue
             text = " ".join((step.documentation, step.output, step.keterangan))
-            for match in re.finditer(r"\b(?:oleh|kepada|ke)\s+((?:Kepala|Sekretaris|Gubernur)(?:\s+[A-Z]\w+){1,3})", text):
+            for match in re.finditer(r"\b(?:[Oo]leh)\s+((?:Kepala|Sekretaris|Gubernur)(?:\s+[A-Z]\w+){1,3})", text):
                 named = set(re.findall(r"\w+", match.group(1).lower())) - {"kepala", "oleh"}
                 if named and not named & lane_words:
                     report.warn("lane-header-mismatch", f"the lane header {lane!r} does not match step {step.number}, "
@@ -418,25 +418,19 @@ def _import_scan(pdf, path: Path, report: ImportReport, ocr_draft: bool) -> tupl
     if shutil.which("tesseract") is None:
         raise SopImportError(f"{path.name}: a scanned PDF (no text layer) and Tesseract is not installed; "
                              "install tesseract-ocr and tesseract-ocr-ind")
-    texts = []
+    pages = []
     with tempfile.TemporaryDirectory(prefix="alur-ocr-") as workdir:
         for index, page in enumerate(pdf.pages):
             image = Path(workdir) / f"page{index}.png"
-            page.to_image(resolution=200).save(str(image))
-            texts.append(ocr_image(image))
-    text = "\n".join(texts)
-    if not text.strip():
+            page.to_image(resolution=OCR_DPI).save(str(image))
+            pages.append(ocr_words(image, 72 / OCR_DPI))
+    if not any(pages):
         raise SopImportError(f"{path.name}: a scanned PDF and OCR found no text in it")
     report.unrecovered.append("lanes: the Pelaksana column of each step is known only from the position of its "
                               "symbol in the drawing, which a scan does not keep as vectors")
     report.unrecovered.append("decisions, Tidak targets and flows: the arrows and diamonds are not readable "
                               "from a scan")
-    from engine.sop_import.text_export import import_text
-    try:
-        definition, text_report = import_text(text, source=path.name, ocr=True)
-    except SopImportError as error:
-        raise SopImportError(f"{path.name}: a scanned PDF; OCR recovered text but no flowchart table "
-                             f"({error})") from None
+    definition, text_report = _ocr_definition(pages, path, report)
     text_report.kind, text_report.pages = "scanned-pdf", report.pages
     text_report.unrecovered = report.unrecovered
     if not ocr_draft:
@@ -459,14 +453,83 @@ def _import_scan(pdf, path: Path, report: ImportReport, ocr_draft: bool) -> tupl
     return definition, text_report
 
 
-def ocr_image(image: Path) -> str:
-    """Tesseract (language ind, falling back to eng) on one page image; layout kept (psm 6)."""
+OCR_DPI = 200
+
+
+def _tesseract_tsv(image: Path, psm: str) -> list[dict]:
     for language in ("ind", "eng"):
-        result = subprocess.run(["tesseract", str(image), "stdout", "-l", language, "--psm", "6"],
+        result = subprocess.run(["tesseract", str(image), "stdout", "-l", language, "--psm", psm, "tsv"],
                                 capture_output=True, text=True, timeout=300)
         if result.returncode == 0:
-            return result.stdout
-    raise SopImportError(f"Tesseract failed: {result.stderr.strip()[:200]}")
+            break
+    else:
+        raise SopImportError(f"Tesseract failed: {result.stderr.strip()[:200]}")
+    words = []
+    for line in result.stdout.splitlines()[1:]:
+        parts = line.split("\t")
+        text = parts[11].strip(" |[](){}") if len(parts) >= 12 else ""
+        if not text or float(parts[10]) < 20:
+            continue
+        left, top, width, height = (int(v) for v in parts[6:10])
+        words.append({"text": text, "x0": left, "x1": left + width, "top": top, "bottom": top + height})
+    return words
+
+
+def ocr_words(image: Path, scale: float) -> list[dict]:
+    """Tesseract word boxes (language ind, else eng), scaled to PDF points like pdfplumber's words.
+
+    Sparse mode (psm 11) reads table cells best but drops lone digits, so the row numbers come
+    from a block-mode pass (psm 6).
+    """
+    words = _tesseract_tsv(image, "11")
+    for word in _tesseract_tsv(image, "6"):
+        if re.fullmatch(r"\d{1,3}\.?", word["text"]) and not any(
+                w["x0"] < word["x1"] and word["x0"] < w["x1"] and w["top"] < word["bottom"] and word["top"] < w["bottom"]
+                for w in words):
+            words.append(word)
+    return [{**w, "x0": w["x0"] * scale, "x1": w["x1"] * scale, "top": w["top"] * scale,
+             "bottom": w["bottom"] * scale} for w in words]
+
+
+def _ocr_definition(pages: list[list[dict]], path: Path, report: ImportReport):
+    """The PDF table reader on OCR word boxes (no rules: columns from header gaps, rows from numbers)."""
+    from engine.sop_import.text_export import infer
+    identity_rows, tables = [], []
+    for index, words in enumerate(pages):
+        found = pdf_table.find_header(words)
+        if not found:
+            if not tables:
+                identity_rows += pdf_table.text_rows(words, [])
+            continue
+        columns, top, bottom = pdf_table.columns_from_header(found, words, [])
+        if not any(c.kind == "pelaksana" for c in columns):
+            continue
+        if not tables:
+            identity_rows += pdf_table.text_rows(words, [], 0, top - 1)
+        table = pdf_table.PageTable(index, columns, top, bottom, 1e9, True)
+        pdf_table.read_rows(table, words, [])
+        tables.append(table)
+    if not tables or not any(t.rows for t in tables):
+        raise SopImportError(f"{path.name}: a scanned PDF; OCR recovered text but no flowchart table")
+    lanes = _lane_headers(tables, report)
+    rows = []
+    for table in tables:
+        for row in table.rows:
+            if row.number:
+                rows.append({"number": row.number, "kegiatan": row.cells.get("kegiatan", ""), "residue": {},
+                             "kelengkapan": row.cells.get("kelengkapan", ""), "waktu": row.cells.get("waktu", ""),
+                             "output": row.cells.get("output", ""), "keterangan": row.cells.get("keterangan", "")})
+    if not rows:
+        raise SopImportError(f"{path.name}: a scanned PDF; OCR found the flowchart header but no step rows")
+    identity, extras = parse_identity(identity_rows)
+    report.identity = extras
+    steps = infer(rows, lanes, report, force_low=True)
+    used = [lane for lane in lanes if any(s.lane == lane for s in steps)]
+    name = extras.get("nama") or path.stem
+    definition = SopDefinition(key=process_key(name, identity.nomor), name=name, unit=identity.unit,
+                               identity=identity, lanes=used, steps=steps)
+    check_definition(definition, report, lanes)
+    return definition, report
 
 
 def draft_bpmn(definition: SopDefinition) -> str:

@@ -287,7 +287,7 @@ def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
         pdf.c.save()
         return path
     for index, step in enumerate(sop.steps):
-        if index == split:
+        if index and index % split == 0:
             _grid(pdf, table, top, [body_top] + bottoms)
             # off-page connector under the table, in the lane of the last step on this page
             last = boxes[index - 1]

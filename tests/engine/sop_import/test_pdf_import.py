@@ -25,6 +25,7 @@ LAYOUTS = {
     "a4-landscape-3-lanes-wide-kegiatan-uneven-lanes": dict(lanes=3, landscape=True, kegiatan_weight=5,
                                                             lane_widths=[2.0, 1.0, 1.5]),
     "f4-portrait-5-lanes-identity-page-2-pages": dict(lanes=5, page=F4, identity_own_page=True, rows_per_page=4),
+    "a4-landscape-5-lanes-4-pages-three-connectors": dict(lanes=5, landscape=True, rows_per_page=2),
     "a4-portrait-3-lanes-pengesahan-label": dict(lanes=3, efektif_label="Tanggal Pengesahan", kegiatan_weight=2),
 }
 
