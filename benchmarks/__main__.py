@@ -1,5 +1,12 @@
 """`python -m benchmarks`: run every benchmark and rewrite its section of BENCHMARKS.md."""
-from benchmarks import engine_bench
+import importlib
+import sys
+
+BENCHMARKS = ("engine_bench", "import_bench", "inbox_bench", "archive_bench")
 
 if __name__ == "__main__":
-    engine_bench.main()
+    wanted = sys.argv[1:] or BENCHMARKS
+    for name in wanted:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"== {name}", flush=True)
+        module.main()
