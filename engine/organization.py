@@ -125,3 +125,16 @@ class ActorCache:
             self._entries.clear()
         self._entries[username] = (now, actor)
         return actor
+
+
+def supervised_lanes(session: Session, username: str) -> tuple[int | None, frozenset[str]]:
+    """The user's unit and the lanes whose late work escalates to them (their roles' ``supervises``)."""
+    rows = session.execute(
+        select(User.unit_id, Role.unit_id, Role.supervises)
+        .select_from(User).join(user_roles, user_roles.c.user_id == User.id)
+        .join(Role, Role.id == user_roles.c.role_id)
+        .where(User.username == username, User.active.is_(True))
+    ).all()
+    lanes = frozenset(lane for unit_id, role_unit, supervises in rows
+                      if supervises and role_unit in (None, unit_id) for lane in supervises)
+    return (rows[0][0] if rows else None), lanes

@@ -48,6 +48,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(300), default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     is_admin: Mapped[bool] = mapped_column(default=False)
