@@ -423,18 +423,26 @@ class ArchiveService:
             document.legal_hold = bool(on)
             audit.record(session, viewer.username, "document.legal_hold_" + ("on" if on else "off"),
                          "document", document_id, reason=reason)
-        self._lock_objects(document_id)
+        self._lock_objects(document_id, release=not on)
         return self._load(document_id)
 
-    def _lock_objects(self, document_id: int) -> None:
-        """Mirror hold and retention onto the objects, so the store refuses early deletion too."""
+    def _lock_objects(self, document_id: int, release: bool = False) -> None:
+        """Mirror hold and retention onto the objects, so the store refuses early deletion too.
+
+        Only what is set is sent (a hold, a future retention, or ``release`` of a hold): an
+        ordinary ingest costs no extra round trips to the store.
+        """
         document = self._load(document_id)
+        retain = document.retain_until if document.retain_until and document.retain_until > self.clock() else None
+        if not (document.legal_hold or retain or release):
+            return
         for version in document.versions:
             where = (Bucket(version.bucket), version.key, version.store_version_id)
             try:
-                self.store.set_legal_hold(*where, document.legal_hold)
-                if document.retain_until and document.retain_until > self.clock():
-                    self.store.set_retention(*where, document.retain_until)
+                if document.legal_hold or release:
+                    self.store.set_legal_hold(*where, document.legal_hold)
+                if retain:
+                    self.store.set_retention(*where, retain)
             except StoreError as error:  # the catalog still refuses; the store's lock is a second wall
                 log.warning("could not lock %s/%s %s in the store: %s", *where, error)
 

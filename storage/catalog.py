@@ -153,17 +153,18 @@ def _retention_class(session: Session, code: str | None) -> RetentionClass | Non
 def _source(session: Session, metadata: DocumentMetadata) -> dict:
     """The SOP case and task a document came from; the case's process key is kept for the facet."""
     found = {"source_case_id": None, "source_task_id": None, "sop_key": None}
+    case_id = metadata.source_case_id
     if metadata.source_task_id is not None:
         task = session.get(HumanTask, metadata.source_task_id)
         if task is None:
             raise NotFound(f"task {metadata.source_task_id} does not exist")
-        if metadata.source_case_id not in (None, task.instance_id):
-            raise InvalidDocument({"source_task_id": f"task {task.id} is not a task of case {metadata.source_case_id}"})
-        found["source_task_id"], metadata.source_case_id = task.id, task.instance_id
-    if metadata.source_case_id is not None:
-        case = session.get(ProcessInstance, metadata.source_case_id)
+        if case_id not in (None, task.instance_id):
+            raise InvalidDocument({"source_task_id": f"task {task.id} is not a task of case {case_id}"})
+        found["source_task_id"], case_id = task.id, task.instance_id
+    if case_id is not None:
+        case = session.get(ProcessInstance, case_id)
         if case is None:
-            raise NotFound(f"case {metadata.source_case_id} does not exist")
+            raise NotFound(f"case {case_id} does not exist")
         found["source_case_id"], found["sop_key"] = case.id, case.process_model.key
     return found
 

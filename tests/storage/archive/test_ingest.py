@@ -134,3 +134,23 @@ def test_presigned_url_after_authorization_only(archive, viewers, request):
     url = archive.presigned_url(viewers["ppid"], secret.id)
     with urllib.request.urlopen(url) as response:
         assert response.read() == b"nik pegawai"
+
+
+def test_source_case_and_task_give_the_sop_facet(archive, viewers, archive_db):
+    from engine.models import HumanTask, ProcessInstance, ProcessModel
+    with archive_db.session() as session:
+        model = ProcessModel(key="sop_003_pendokumentasian", version=1, name="Pendokumentasian", filename="003.bpmn",
+                             bpmn_xml="<definitions/>", sha256="0" * 64)
+        case = ProcessInstance(process_model=model, title="Kasus", state="{}", started_by="staff_bkd")
+        session.add(case)
+        session.flush()
+        task = HumanTask(instance_id=case.id, spiff_task_id="t1", bpmn_id="step8", name="Arsipkan")
+        session.add(task)
+        session.flush()
+        case_id, task_id = case.id, task.id
+    document = add_text(archive, viewers["staff_bkd"], "Lampiran kasus", "lampiran", source_task_id=task_id)
+    assert (document.source_case_id, document.source_task_id, document.sop_key) == \
+        (case_id, task_id, "sop_003_pendokumentasian")
+    results = archive.search(viewers["staff_bkd"], SearchQuery(sop="sop_003_pendokumentasian"))
+    assert results.total == 1
+    assert [(v.value, v.count) for v in results.facets["sop"]] == [("sop_003_pendokumentasian", 1)]
