@@ -71,8 +71,10 @@ def parse_json(value: str | None) -> dict:
 def main() -> None:
     from alur import commands  # noqa: F401  (registers the commands)
     from engine.calendar_cli import calendar
-    cli.add_command(calendar)
-    from engine.sop_import.cli import import_sop_command; cli.add_command(import_sop_command)
+    from engine.sop_import.cli import import_sop_command
+    from storage.cli import archive
+    for command in (calendar, import_sop_command, archive):
+        cli.add_command(command)
     cli(obj={}, prog_name="alur")
 
 

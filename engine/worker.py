@@ -51,6 +51,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "timers": {"task": "alur.timers.run_due", "schedule": interval},
             "deadlines": {"task": "alur.deadlines.check", "schedule": interval},
             "digest": {"task": "alur.digest.daily", "schedule": crontab(hour=7, minute=0)},
+            "exemptions": {"task": "alur.archive.expire_exemptions", "schedule": crontab(hour=1, minute=0)},
         },
     )
     return app
@@ -111,3 +112,6 @@ def daily_digest(now: str | None = None) -> int:
     db, _ = _services()
     with db.session() as session:
         return send_daily_digest(session, _moment(now))
+
+
+import storage.tasks  # noqa: E402,F401  (registers alur.archive.ocr and alur.archive.expire_exemptions)

@@ -3,6 +3,7 @@ from alembic import context
 
 from alur.schema import metadata
 from engine.db import UtcDateTime
+from storage.search_index import include_object
 
 config = context.config
 
@@ -27,6 +28,7 @@ def run_migrations() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, render_item=render_item,
+                      include_object=include_object,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
