@@ -114,4 +114,5 @@ def daily_digest(now: str | None = None) -> int:
         return send_daily_digest(session, _moment(now))
 
 
+import engine.mail_tasks  # noqa: E402,F401  (registers alur.notifications.send_email and its beat entry)
 import storage.tasks  # noqa: E402,F401  (registers alur.archive.ocr and alur.archive.expire_exemptions)

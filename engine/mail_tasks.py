@@ -1,0 +1,32 @@
+"""The Celery task that e-mails notifications, and its place in beat's schedule.
+
+engine.worker imports this module at its end, so workers and beat know the task.
+"""
+from __future__ import annotations
+
+import os
+
+from engine.mailer import SmtpConfig, send_unsent
+from engine.worker import _moment, _services, celery_app
+
+celery_app.conf.beat_schedule.setdefault("mail", {
+    "task": "alur.notifications.send_email",
+    "schedule": float(os.environ.get("ALUR_MAIL_INTERVAL_SECONDS", "60")),
+})
+
+
+def _database():
+    return _services()[0]
+
+
+@celery_app.task(name="alur.notifications.send_email", autoretry_for=(ConnectionError, OSError),
+                 retry_backoff=True, max_retries=5, time_limit=120, soft_time_limit=100)
+def send_email(now: str | None = None) -> int:
+    """Send every pending notification by e-mail; nothing when ALUR_SMTP_HOST is not set.
+
+    Idempotent: a notification is marked before it is sent, so a retry sends only the rest.
+    """
+    config = SmtpConfig.from_env()
+    if not config.enabled:
+        return 0
+    return send_unsent(_database(), config, _moment(now))

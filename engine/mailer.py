@@ -1,0 +1,115 @@
+"""E-mail for notifications: each unread notification is sent once through SMTP, when SMTP is set.
+
+Off unless ALUR_SMTP_HOST is set. ALUR_SMTP_PORT (587), ALUR_SMTP_USER and ALUR_SMTP_PASSWORD
+(both or neither), ALUR_SMTP_FROM (required with a host), ALUR_SMTP_STARTTLS (on by default on
+port 587, off otherwise; port 465 speaks TLS from the start). ALUR_BASE_URL makes task links.
+
+A notification is marked ``emailed_at`` in its own committed transaction before it is sent, so two
+senders never send it both, and a run after a successful one sends nothing again. A failed send
+(server down, login refused) clears the mark so the next run tries again; an address the server
+refuses keeps it, so a wrong address is not retried every minute.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from alur.config import Settings
+from engine.db import Database
+from engine.notifications import KIND_LABELS, PendingEmail, claim_for_email, pending_emails, release_email_claim
+from engine.timeutil import utcnow
+
+SMTP_TIMEOUT = 30
+log = logging.getLogger(__name__)
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "ya", "on")
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+    starttls: bool = True
+    base_url: str = "http://127.0.0.1:8080"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, env: dict[str, str] | None = None) -> "SmtpConfig":
+        env = os.environ if env is None else env
+        return cls(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
+                   settings.smtp_from, _flag(env.get("ALUR_SMTP_STARTTLS"), settings.smtp_port == 587),
+                   settings.base_url)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "SmtpConfig":
+        """The SMTP settings as alur.config reads and checks them, plus ALUR_SMTP_STARTTLS."""
+        return cls.from_settings(Settings.from_env(env), env)
+
+
+def compose(pending: PendingEmail, config: SmtpConfig) -> EmailMessage:
+    label = KIND_LABELS.get(pending.kind, "Pemberitahuan")
+    message = EmailMessage()
+    message["From"] = formataddr(("Alur PPID Kalteng", config.sender))
+    message["To"] = formataddr((pending.full_name, pending.to))
+    message["Subject"] = f"[Alur] {label}"
+    lines = [f"Yth. {pending.full_name},", "", pending.message, ""]
+    if pending.task_id:
+        lines += [f"Buka tugas: {config.base_url}/tugas/{pending.task_id}", ""]
+    lines += [f"Semua pemberitahuan: {config.base_url}/notifikasi", "",
+              "Pesan ini dikirim otomatis oleh Alur, PPID Provinsi Kalimantan Tengah."]
+    message.set_content("\n".join(lines))
+    return message
+
+
+def _connect(config: SmtpConfig) -> smtplib.SMTP:
+    if config.port == 465:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=SMTP_TIMEOUT)
+    else:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=SMTP_TIMEOUT)
+        if config.starttls:
+            smtp.starttls()
+    if config.user:
+        smtp.login(config.user, config.password)
+    return smtp
+
+
+def send_unsent(db: Database, config: SmtpConfig, now: datetime | None = None, limit: int = 200) -> int:
+    """Send the pending notifications by e-mail; returns how many were sent. Nothing when SMTP is off."""
+    if not config.enabled:
+        return 0
+    with db.session() as session:
+        pending = pending_emails(session, limit)
+    if not pending:
+        return 0
+    sent = 0
+    with _connect(config) as smtp:
+        for item in pending:
+            with db.session() as session:
+                if not claim_for_email(session, item.notification_id, now or utcnow()):
+                    continue  # another sender has it
+            try:
+                smtp.send_message(compose(item, config))
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("notification %s: address %s refused; not retried", item.notification_id, item.to)
+                continue
+            except BaseException:
+                with db.session() as session:
+                    release_email_claim(session, item.notification_id)
+                raise
+            sent += 1
+    return sent

@@ -1,0 +1,125 @@
+"""E-mailed notifications against a real SMTP server (aiosmtpd on 127.0.0.1), once each."""
+from __future__ import annotations
+
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from sqlalchemy import select
+
+from engine import mail_tasks
+from engine.mailer import SmtpConfig, send_unsent
+from engine.models import HumanTask, Notification, User
+from engine.notifications import notify
+from engine.runtime import ProcessService
+from engine.timeutil import utcnow
+from tests.engine.helpers import setup_review_loop
+from tests.services import free_port
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping what it received; refuses recipients at ``refuse``."""
+
+    def __init__(self, refuse: str = ""):
+        self.messages: list = []
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 Message accepted"
+
+
+def _authenticate(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=auth_data.login == b"alur" and auth_data.password == b"rahasia-smtp")
+
+
+@pytest.fixture
+def smtp_server():
+    servers = []
+
+    def start(**kwargs):
+        mailbox = Mailbox(kwargs.pop("refuse", ""))
+        controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+        controller.start()
+        servers.append(controller)
+        return mailbox, controller.port
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def config(port: int, **overrides) -> SmtpConfig:
+    values = {"ALUR_SMTP_HOST": "127.0.0.1", "ALUR_SMTP_PORT": str(port), "ALUR_SMTP_FROM": "ppid@kalteng.go.id",
+              "ALUR_SMTP_STARTTLS": "0", "ALUR_BASE_URL": "https://alur.kalteng.go.id/"}
+    values.update(overrides)
+    return SmtpConfig.from_env(values)
+
+
+@pytest.fixture
+def notified(db):
+    """staf (with e-mail) has an overdue notice for a real task; staf2 has none address; kepala read theirs."""
+    setup_review_loop(db)
+    instance = ProcessService(db).start("uji_tinjauan", "staf")
+    with db.session() as session:
+        task = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).one()
+        users = {user.username: user for user in session.scalars(select(User))}
+        users["staf"].email, users["kepala"].email = "staf@kalteng.go.id", "kepala@kalteng.go.id"
+        notify(session, users["staf"], "overdue", "Tugas 'Susun konsep' melewati batas waktu.", task)
+        notify(session, users["staf2"], "overdue", "Tugas 'Susun konsep' melewati batas waktu.", task)
+        notify(session, users["kepala"], "digest", "Ringkasan harian.").read_at = utcnow()
+    return task
+
+
+def subject(message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def test_each_notification_is_mailed_once_to_its_user(db, notified, smtp_server):
+    mailbox, port = smtp_server()
+    assert send_unsent(db, config(port)) == 1
+    [(sender, recipients, message)] = mailbox.messages
+    assert sender == "ppid@kalteng.go.id" and recipients == ["staf@kalteng.go.id"]
+    assert subject(message) == "[Alur] Tugas terlambat"
+    body = message.get_payload(decode=True).decode("utf-8")
+    assert "melewati batas waktu" in body and f"https://alur.kalteng.go.id/tugas/{notified.id}" in body
+    assert send_unsent(db, config(port)) == 0 and len(mailbox.messages) == 1  # a second run sends nothing again
+    with db.session() as session:
+        emailed = dict(session.execute(select(User.username, Notification.emailed_at).join(User)).all())
+    assert emailed["staf"] is not None and emailed["staf2"] is None and emailed["kepala"] is None
+
+
+def test_smtp_off_by_default_sends_nothing(db, notified, smtp_server):
+    mailbox, _ = smtp_server()
+    assert not SmtpConfig.from_env({}).enabled
+    assert send_unsent(db, SmtpConfig.from_env({})) == 0 and mailbox.messages == []
+
+
+def test_login_and_the_celery_task(db, notified, smtp_server, monkeypatch):
+    mailbox, port = smtp_server(authenticator=_authenticate, auth_require_tls=False)
+    for name, value in {"ALUR_SMTP_HOST": "127.0.0.1", "ALUR_SMTP_PORT": str(port), "ALUR_SMTP_STARTTLS": "no",
+                        "ALUR_SMTP_FROM": "ppid@kalteng.go.id", "ALUR_SMTP_USER": "alur",
+                        "ALUR_SMTP_PASSWORD": "rahasia-smtp"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(mail_tasks, "_database", lambda: db)
+    assert mail_tasks.send_email.name == "alur.notifications.send_email"
+    assert mail_tasks.send_email() == 1 and mail_tasks.send_email() == 0
+    assert [recipients for _, recipients, _ in mailbox.messages] == [["staf@kalteng.go.id"]]
+
+
+def test_a_server_down_keeps_the_notification_due_and_a_refused_address_is_not_retried(db, notified, smtp_server):
+    with pytest.raises(OSError):
+        send_unsent(db, config(free_port()))
+    with db.session() as session:
+        assert session.scalar(select(Notification.emailed_at).join(User).where(User.username == "staf")) is None
+    mailbox, port = smtp_server(refuse="staf@kalteng.go.id")
+    assert send_unsent(db, config(port)) == 0 and mailbox.messages == []
+    assert send_unsent(db, config(port)) == 0  # marked: a bad address is not tried every minute
