@@ -171,3 +171,35 @@ def test_staff_see_the_diagram_read_only(site, browser):
     expect(staff.page.locator("#properties")).to_have_count(0)
     assert staff.page.evaluate("() => { try { window.alurModeler.get('modeling'); return true; } catch (e) { return false; } }") is False
     staff.close()
+
+
+def test_panel_groups_for_lane_sop_identity_and_decision_branch(site, browser):
+    base, _app = site
+    designer = Designer(browser, base)
+    designer.open(SOP_002)
+    page, panel = designer.page, designer.page.locator("#properties")
+
+    def select(element_id: str, group: str) -> None:
+        page.evaluate("id => { const m = window.alurModeler;"
+                      " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
+        panel.locator(f".bio-properties-panel-group-header:has-text('{group}')").click()
+
+    select("Lane_PPID_Pelaksana", "Peran")
+    expect(panel.locator("#bio-properties-panel-alur-peran-list")).to_have_value("PPID Pelaksana (BPOD)")
+    select("Pool_sop_002_maklumat_pelayanan_informasi", "Identitas SOP")
+    nomor = panel.locator("#bio-properties-panel-alur-sop-nomor")
+    nomor.fill("000.1/PPID/2025")
+    nomor.press("Tab")
+    peralatan = panel.locator("#bio-properties-panel-alur-sop-peralatan")
+    expect(peralatan).to_have_value("Komputer dan kelengkapannya\nATK\nBuku Registrasi\nJaringan Internet")
+    peralatan.fill("Komputer dan kelengkapannya\nATK")
+    peralatan.press("Tab")
+    select("Flow_Keputusan_2_Langkah_3", "Keputusan")
+    branch = panel.locator("#bio-properties-panel-alur-cabang")
+    expect(branch).to_have_value("ya")
+    page.wait_for_timeout(800)  # the panel's inputs are debounced
+    identity = parse_model(designer.saved_xml(), "identitas.bpmn").identity
+    assert identity["nomor"] == "000.1/PPID/2025"
+    assert identity["peralatan"] == ["Komputer dan kelengkapannya", "ATK"]
+    assert len(identity["dasarHukum"]) == 8
+    designer.close()

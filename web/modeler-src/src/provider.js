@@ -163,6 +163,7 @@ function SopListEntry(props) {
 function LaneRolesEntry(props) {
   const { element, id } = props;
   const config = useService('config');
+  const debounce = useService('debounceInput');
   const laneRoles = (config && config.alurLaneRoles) || {};
   const name = (getBusinessObject(element).name || '').trim();
   const roles = laneRoles[name] || [];
@@ -170,7 +171,8 @@ function LaneRolesEntry(props) {
     ? roles.join('\n')
     : 'Belum ada peran yang melayani lajur ini. Tambahkan peran dengan nama lajur "' + name + '" (alur user add --lane).';
   return jsx(TextAreaEntry, {
-    element, id, label: 'Peran yang melayani lajur ini', getValue: () => text, setValue: () => {}, disabled: true, rows: 3
+    element, id, label: 'Peran yang melayani lajur ini', getValue: () => text, setValue: () => {}, debounce,
+    disabled: true, rows: 3
   });
 }
 
