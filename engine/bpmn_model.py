@@ -47,6 +47,9 @@ class TaskInfo:
     documentation: str
     mutu_baku: dict[str, str]
     is_decision: bool
+    # What completing the step publishes (``publish`` on alur:mutuBaku: "website", "pengumuman",
+    # "pusat_data", ...); None for a step that publishes nothing. Read by the completion hooks.
+    publish: str | None = None
 
 
 @dataclass
@@ -196,6 +199,7 @@ def _task_infos(process, spec, filename: str):
             documentation=(documentation.text or "").strip() if documentation is not None else "",
             mutu_baku=mutu_baku,
             is_decision=_is_decision(process, task_id),
+            publish=(mutu.get("publish") or "").strip() or None if mutu is not None else None,
         )
 
 

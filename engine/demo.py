@@ -24,6 +24,9 @@ SEED_UNITS = {
     "sop_003": ("ADPIM", "Biro Administrasi Pimpinan Setda Provinsi Kalimantan Tengah"),
     "sop_004": ("ORG", "Biro Organisasi Setda Provinsi Kalimantan Tengah"),
 }
+# The request and objection processes (engine.ppid) run in every agency: their lanes get an
+# officer in each seed unit.
+PPID_PROCESS_PREFIX = "ppid_"
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,12 @@ def seed_demo_organization(session: Session, specs: SpecCache | None = None) -> 
     specs = specs or SpecCache()
     logins: dict[str, DemoLogin] = {}
     for model in latest_models(session):
-        unit_code, unit_name = SEED_UNITS.get(model.key[:7], (None, None))
-        if unit_code is None:
-            continue
-        unit = get_or_create_unit(session, unit_code, unit_name)
-        for lane in specs.get(model).lanes:
+        if model.key.startswith(PPID_PROCESS_PREFIX):
+            targets = sorted(set(SEED_UNITS.values()))
+        else:
+            targets = [SEED_UNITS[model.key[:7]]] if model.key[:7] in SEED_UNITS else []
+        for unit_code, unit_name, lane in ((c, n, lane) for c, n in targets for lane in specs.get(model).lanes):
+            unit = get_or_create_unit(session, unit_code, unit_name)
             username = f"{unit_code.lower()}.{slug(lane)}"
             role = get_or_create_role(session, unit, lane, [lane])
             user = session.scalar(select(User).where(User.username == username))

@@ -40,6 +40,34 @@ DECISION_FIELD, NOTE_FIELD = "keputusan", "catatan"
 DECISION_VALUES = ("ya", "tidak")
 
 
+@dataclass(frozen=True)
+class StepCompleted:
+    """What a completion hook is told: the step just completed, in the completion's transaction."""
+
+    instance_id: int
+    unit_id: int | None
+    process_key: str
+    task_id: int
+    bpmn_id: str
+    step: str | None
+    actor: str
+    data: dict
+    info: object  # engine.bpmn_model.TaskInfo, or None for a task without one
+    status: str  # the case's status after the step
+    now: datetime
+
+
+# Called as hook(session, StepCompleted) after a task is completed and the case advanced, inside
+# the same transaction: a hook that raises rolls the completion back. Modules register themselves
+# on import (storage.publication, engine.ppid); registering twice is harmless.
+COMPLETION_HOOKS: list[Callable[[Session, StepCompleted], None]] = []
+
+
+def register_completion_hook(hook: Callable[[Session, StepCompleted], None]) -> None:
+    if hook not in COMPLETION_HOOKS:
+        COMPLETION_HOOKS.append(hook)
+
+
 class DueCalculator(Protocol):
     def due_at(self, start: datetime, duration: str | None, basis: str) -> datetime | None: ...
 
@@ -177,6 +205,11 @@ class ProcessService:
                                           events, return_note=note)
         except SpiffWorkflowException as error:
             raise _StepFailed(loaded.id, error) from None
+        if COMPLETION_HOOKS:
+            step = StepCompleted(loaded.id, loaded.unit_id, parsed.key, task.id, task.bpmn_id, task.step,
+                                 user.username, data, parsed.tasks.get(task.bpmn_id), status, self.clock())
+            for hook in list(COMPLETION_HOOKS):
+                hook(session, step)
         return Completion(loaded.id, status, ready)
 
     # -- timers ------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""PPID public services: information requests, objections, registers, the DIP on the portal."""
