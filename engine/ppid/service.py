@@ -96,21 +96,30 @@ def format_number(pattern: str, seq: int, unit_code: str, moment: datetime) -> s
 
 
 def next_sequence(session: Session, kind: str, unit_id: int, year: int) -> int:
-    """The next number of the year, under the counter row's lock: concurrent callers get distinct numbers."""
-    for _attempt in range(3):
-        bumped = session.execute(
-            update(PpidCounter).where(PpidCounter.kind == kind, PpidCounter.unit_id == unit_id,
-                                      PpidCounter.year == year)
-            .values(last=PpidCounter.last + 1).returning(PpidCounter.last)).scalar()
-        if bumped is not None:
-            return bumped
-        try:
-            with session.begin_nested():
-                session.add(PpidCounter(kind=kind, unit_id=unit_id, year=year, last=1))
-            return 1
-        except IntegrityError:  # another request created the year's counter first: bump it
-            continue
-    raise EngineError(f"could not allocate a {kind} number for unit {unit_id} in {year}")
+    """The next number of the year, under the counter row's lock: concurrent callers get distinct numbers.
+
+    The counter row must exist (:func:`ensure_counter`, in a transaction of its own): the bump is
+    then this transaction's first write, so SQLite serializes it and PostgreSQL locks the row.
+    """
+    bumped = session.execute(
+        update(PpidCounter).where(PpidCounter.kind == kind, PpidCounter.unit_id == unit_id, PpidCounter.year == year)
+        .values(last=PpidCounter.last + 1).returning(PpidCounter.last)).scalar()
+    if bumped is None:
+        raise EngineError(f"no {kind} counter for unit {unit_id} in {year}; call ensure_counter first")
+    return bumped
+
+
+def ensure_counter(db: Database, kind: str, unit_id: int, year: int) -> None:
+    """Create the year's counter row once; a concurrent creator winning the race is fine."""
+    with db.session() as session:
+        if session.scalar(select(PpidCounter.id).where(PpidCounter.kind == kind, PpidCounter.unit_id == unit_id,
+                                                       PpidCounter.year == year)) is not None:
+            return
+    try:
+        with db.session() as session:
+            session.add(PpidCounter(kind=kind, unit_id=unit_id, year=year, last=0))
+    except IntegrityError:
+        pass
 
 
 def allocate_number(session: Session, kind: str, unit: Unit, moment: datetime, pattern: str) -> str:
@@ -214,28 +223,37 @@ class PpidService:
         with self.db.session() as session:
             found = self._submitted(session, "permohonan", token)
             if found is not None:
-                row = session.get(InformationRequest, found)
-                return Submitted(row.id, row.nomor, True)
+                return self._request_submitted(found)
             unit, errors = validate_request(session, form)
             if errors:
                 raise InvalidForm(errors)
             latest_model(session, REQUEST_KEY)  # NotFound when the process is not deployed: nothing stored
-            self._ensure_portal_user(session)
-            calendar = calendar_from_db(session)
-            nomor = allocate_number(session, "permohonan", unit, now, self.settings.nomor_permohonan)
-            row = InformationRequest(
-                nomor=nomor, unit_id=unit.id, received_at=now, nama=form.nama, alamat=form.alamat, nik=form.nik,
-                telepon=form.telepon, email=form.email, pekerjaan=form.pekerjaan, rincian=form.rincian,
-                tujuan=form.tujuan, cara_memperoleh=form.cara_memperoleh, cara_menyampaikan=form.cara_menyampaikan,
-                due_at=calendar.due_at(now, f"P{self.settings.notice_days}D", "working_days"))
-            session.add(row)
-            session.flush()
-            if not self._claim_token(session, "permohonan", token, row.id):
-                session.rollback()
-                return self._duplicate_request(token)
-            audit.record(session, self.settings.portal_user, "ppid.request_received", "ppid_request", row.id,
-                         nomor=nomor, unit=unit.code)
-            request_id, unit_code = row.id, unit.code
+            unit_id, unit_code = unit.id, unit.code
+        self.ensure_portal_user()
+        ensure_counter(self.db, "permohonan", unit_id, now.astimezone(WIB).year)
+        try:
+            with self.db.session() as session:
+                unit = session.get(Unit, unit_id)
+                nomor = allocate_number(session, "permohonan", unit, now, self.settings.nomor_permohonan)
+                row = InformationRequest(
+                    nomor=nomor, unit_id=unit.id, received_at=now, nama=form.nama, alamat=form.alamat,
+                    nik=form.nik, telepon=form.telepon, email=form.email, pekerjaan=form.pekerjaan,
+                    rincian=form.rincian, tujuan=form.tujuan, cara_memperoleh=form.cara_memperoleh,
+                    cara_menyampaikan=form.cara_menyampaikan,
+                    due_at=calendar_from_db(session).due_at(now, f"P{self.settings.notice_days}D", "working_days"))
+                session.add(row)
+                session.flush()
+                session.add(FormSubmission(token=token, kind="permohonan", result_id=row.id))
+                session.flush()
+                audit.record(session, self.settings.portal_user, "ppid.request_received", "ppid_request", row.id,
+                             nomor=nomor, unit=unit_code)
+                request_id = row.id
+        except IntegrityError:  # the same form, sent twice at the same moment: the other one stored it
+            with self.db.session() as session:
+                found = self._submitted(session, "permohonan", token)
+            if found is None:
+                raise
+            return self._request_submitted(found)
         instance = self.processes.start(REQUEST_KEY, self.settings.portal_user, unit_code,
                                         data={"nomor_pendaftaran": nomor, "permohonan_id": request_id},
                                         title=f"Permohonan informasi {nomor}")
@@ -243,9 +261,9 @@ class PpidService:
             session.get(InformationRequest, request_id).instance_id = instance.id
         return Submitted(request_id, nomor, False)
 
-    def _duplicate_request(self, token: str) -> Submitted:
+    def _request_submitted(self, request_id: int) -> Submitted:
         with self.db.session() as session:
-            row = session.get(InformationRequest, self._submitted(session, "permohonan", token))
+            row = session.get(InformationRequest, request_id)
             return Submitted(row.id, row.nomor, True)
 
     @staticmethod
@@ -253,19 +271,17 @@ class PpidService:
         return session.scalar(select(FormSubmission.result_id).where(FormSubmission.token == token,
                                                                      FormSubmission.kind == kind))
 
-    @staticmethod
-    def _claim_token(session: Session, kind: str, token: str, result_id: int) -> bool:
-        try:
-            with session.begin_nested():
-                session.add(FormSubmission(token=token, kind=kind, result_id=result_id))
-            return True
-        except IntegrityError:
-            return False
-
-    def _ensure_portal_user(self, session: Session) -> None:
+    def ensure_portal_user(self) -> None:
         """Cases filed from the portal are started by this account (no roles, no usable password)."""
-        if session.scalar(select(User.id).where(User.username == self.settings.portal_user)) is None:
-            create_user(session, self.settings.portal_user, secrets.token_urlsafe(32), full_name="Portal Publik PPID")
+        with self.db.session() as session:
+            if session.scalar(select(User.id).where(User.username == self.settings.portal_user)) is not None:
+                return
+        try:
+            with self.db.session() as session:
+                create_user(session, self.settings.portal_user, secrets.token_urlsafe(32),
+                            full_name="Portal Publik PPID")
+        except (IntegrityError, EngineError):  # created by a concurrent submission just now
+            pass
 
     def find_request(self, nomor: str, email: str) -> InformationRequest | None:
         """The request with this number, if the e-mail is the applicant's (no account needed)."""
@@ -317,23 +333,30 @@ class PpidService:
             raise InvalidForm(errors)
         with self.db.session() as session:
             latest_model(session, OBJECTION_KEY)
-            self._ensure_portal_user(session)
-            unit = session.get(Unit, request.unit_id)
-            calendar = calendar_from_db(session)
-            number = allocate_number(session, "keberatan", unit, now, self.settings.nomor_keberatan)
-            row = Objection(nomor=number, request_id=request.id, unit_id=unit.id, received_at=now,
-                            alasan=",".join(letters), uraian=uraian,
-                            due_at=calendar.due_at(now, f"P{self.settings.objection_answer_days}D", "working_days"))
-            session.add(row)
-            session.flush()
-            if not self._claim_token(session, "keberatan", token, row.id):
-                session.rollback()
-                with self.db.session() as again:
-                    first = again.get(Objection, self._submitted(again, "keberatan", token))
-                    return Submitted(first.id, first.nomor, True)
-            audit.record(session, self.settings.portal_user, "ppid.objection_received", "ppid_objection", row.id,
-                         nomor=number, permohonan=request.nomor, alasan=row.alasan)
-            objection_id, unit_code = row.id, unit.code
+        self.ensure_portal_user()
+        ensure_counter(self.db, "keberatan", request.unit_id, now.astimezone(WIB).year)
+        try:
+            with self.db.session() as session:
+                unit = session.get(Unit, request.unit_id)
+                number = allocate_number(session, "keberatan", unit, now, self.settings.nomor_keberatan)
+                row = Objection(nomor=number, request_id=request.id, unit_id=unit.id, received_at=now,
+                                alasan=",".join(letters), uraian=uraian,
+                                due_at=calendar_from_db(session).due_at(
+                                    now, f"P{self.settings.objection_answer_days}D", "working_days"))
+                session.add(row)
+                session.flush()
+                session.add(FormSubmission(token=token, kind="keberatan", result_id=row.id))
+                session.flush()
+                audit.record(session, self.settings.portal_user, "ppid.objection_received", "ppid_objection",
+                             row.id, nomor=number, permohonan=request.nomor, alasan=row.alasan)
+                objection_id, unit_code = row.id, unit.code
+        except IntegrityError:
+            with self.db.session() as session:
+                found = self._submitted(session, "keberatan", token)
+                if found is None:
+                    raise
+                first = session.get(Objection, found)
+                return Submitted(first.id, first.nomor, True)
         instance = self.processes.start(OBJECTION_KEY, self.settings.portal_user, unit_code,
                                         data={"nomor_keberatan": number, "nomor_pendaftaran": request.nomor},
                                         title=f"Keberatan {number} atas permohonan {request.nomor}")
