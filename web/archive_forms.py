@@ -174,7 +174,8 @@ def form_choices(viewer: Viewer) -> dict:
         units = session.execute(select(Unit.code, Unit.name, Unit.id).order_by(Unit.code)).all()
         retention = session.execute(select(RetentionClass.code, RetentionClass.name).order_by(RetentionClass.code)).all()
     mine = [(code, name) for code, name, unit_id in units if viewer.sees_exempt or unit_id == viewer.unit_id]
-    return {"units": mine, "retention_classes": retention, "class_labels": CLASS_LABELS,
+    own = next((code for code, _name, unit_id in units if unit_id == viewer.unit_id), None)
+    return {"units": mine, "own_unit": own, "retention_classes": retention, "class_labels": CLASS_LABELS,
             "bentuk_labels": BENTUK_LABELS, "pasal17_labels": PASAL17_LABELS}
 
 

@@ -32,6 +32,7 @@ TIMELINE_LABELS = {
     "task.completed": "Menyelesaikan langkah",
     "task.failed": "Gagal menyelesaikan langkah",
     "timer.fired": "Pengingat waktu berjalan",
+    "task.attachment_added": "Melampirkan berkas",
 }
 STATUS_LABELS = {"running": "Berjalan", "completed": "Selesai", "ready": "Siap", "cancelled": "Dibatalkan"}
 
@@ -155,8 +156,10 @@ def task(task_id: int):
 
 def _render_task(view, errors: dict | None = None, status: int = 200):
     form = request.form if request.method == "POST" else None
+    attachments = current_app.extensions.get("alur_task_attachments")  # set by web.archive
     return render_template("inbox/task.html", task=view, errors=errors or {}, form=form,
-                           form_token=_issue_form_token(), status_labels=STATUS_LABELS), status
+                           form_token=_issue_form_token(), status_labels=STATUS_LABELS,
+                           attachments=attachments(view) if attachments else None), status
 
 
 def _conflict_message(task_id: int) -> str:
