@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from engine.bpmn_model import MUTU_BAKU_FIELDS, ParsedModel
 
 FIELD_LABELS = {"langkah": "Langkah", "kelengkapan": "Kelengkapan", "waktu": "Waktu", "durasi": "Durasi",
-                "basis": "Basis", "output": "Output", "keterangan": "Keterangan"}
+                "basis": "Basis", "output": "Output", "keterangan": "Keterangan", "publish": "Publikasi"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,10 @@ def diff_models(old: ParsedModel, new: ParsedModel) -> ModelDiff:
             x, y = (old_mutu.get(name) or ""), (new_mutu.get(name) or "")
             if x != y:
                 diff.properties.append(PropertyChange(element_id, b.name, name, x, y))
+        old_publish = getattr(old.tasks.get(element_id), "publish", None) or ""
+        new_publish = getattr(new.tasks.get(element_id), "publish", None) or ""
+        if old_publish != new_publish:
+            diff.properties.append(PropertyChange(element_id, b.name, "publish", old_publish, new_publish))
     old_edges, new_edges = _connections(old), _connections(new)
     diff.connections_added = sorted(new_edges - old_edges)
     diff.connections_removed = sorted(old_edges - new_edges)

@@ -27,7 +27,9 @@ const MUTU_FIELDS = [
     validate: (value) => (value && !ISO_DURATION.test(value)) ? 'Bukan durasi ISO 8601 (mis. PT30M, PT2H, P3D).' : null },
   { key: 'basis', label: 'Basis', select: BASES },
   { key: 'output', label: 'Output' },
-  { key: 'keterangan', label: 'Keterangan', area: true }
+  { key: 'keterangan', label: 'Keterangan', area: true },
+  { key: 'publish', label: 'Publikasi', optional: true,
+    description: 'Yang diterbitkan bila langkah ini selesai: website, pengumuman, pusat_data. Kosong bila tidak ada.' }
 ];
 
 const SOP_ATTRS = [
@@ -96,7 +98,7 @@ function MutuBakuEntry(props) {
   };
   const setValue = (value) => {
     const mutu = ensureExtension(element, bo, 'alur:MutuBaku', bpmnFactory, modeling);
-    modeling.updateModdleProperties(element, mutu, { [field.key]: value || '' });
+    modeling.updateModdleProperties(element, mutu, { [field.key]: value || (field.optional ? undefined : '') });
   };
   if (field.select) {
     return jsx(SelectEntry, { element, id, label: field.label, getValue, setValue, getOptions: () => field.select });
