@@ -82,7 +82,7 @@ def _register_optional_blueprints(app: Flask) -> None:
     """Blueprints of the parts that other issues build; each registers itself when present."""
     import importlib
     for module_name in ("web.inbox", "web.api", "web.health", "web.admin", "web.notifications", "web.reports",
-                        "web.modeler", "web.archive", "web.public"):
+                        "web.modeler", "web.sop_import", "web.archive", "web.public"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
