@@ -18,6 +18,9 @@ pytest_plugins = ["tests.browser_fixtures"]
 REPO = Path(__file__).resolve().parent.parent
 BPMN_DIR = REPO / "bpmn"
 SEED_FILES = sorted(BPMN_DIR.glob("*.bpmn"))
+# The seed SOP texts live in shared/, beside the repository (in CI as on a developer's machine).
+SEED_TEXTS = sorted((REPO.parent / "shared" / "seeds").glob("*.txt"))
+assert len(SEED_TEXTS) == 5, f"expected the five seed SOP texts in {REPO.parent / 'shared' / 'seeds'}"
 
 
 @pytest.fixture(scope="session")

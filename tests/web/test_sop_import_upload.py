@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 from sqlalchemy import select
 
 from engine.demo import DEMO_PASSWORD
 from engine.models.draft import ProcessDraft
+from tests.conftest import SEED_TEXTS
 
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-SEED_002 = next(SEEDS.glob("002_*.txt"))
+SEED_002 = next(path for path in SEED_TEXTS if path.name.startswith("002_"))
 
 
 def upload(browser, name: str, data: bytes):

@@ -5,7 +5,6 @@ Seed 004 is OCR-damaged (no column layout survives): its differences are listed,
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,11 @@ from engine.simulation import simulate
 from engine.sop_import import SopImportError, draft_bpmn, import_sop
 from engine.sop_import.identity import parse_date, parse_date_range, parse_signer, rows_from_text, parse_identity
 from engine.sop_import.text_export import import_text
+from tests.conftest import SEED_TEXTS
 from tests.engine.test_seed_models import EXPECTED
 
-SEEDS = Path("/work/shared/seeds")
-SEED_FILES = {path.name[:3]: path for path in sorted(SEEDS.glob("*.txt"))}
+SEED_FILES = {path.name[:3]: path for path in SEED_TEXTS}
 KEY = {key[4:7]: key for key in EXPECTED}
-pytestmark = pytest.mark.skipif(not SEED_FILES, reason="seed texts not present")
 
 
 def differences(number: str) -> list[str]:
