@@ -69,7 +69,8 @@ def parse_json(value: str | None) -> dict:
 
 
 def main() -> None:
-    from alur import commands  # noqa: F401  (registers the commands)
+    from alur import commands, wiring  # noqa: F401  (registers the commands)
+    wiring.install()
     from engine.calendar_cli import calendar
     from engine.sop_import.cli import import_sop_command
     from storage.cli import archive

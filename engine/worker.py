@@ -63,8 +63,10 @@ celery_app = make_celery()
 @lru_cache(maxsize=1)
 def _services():
     """Built once per worker process, on first use (not at import: beat needs no database)."""
+    from alur import wiring
     from engine.db import Database
     from engine.runtime import ProcessService
+    wiring.install()
     settings = Settings.from_env()
     db = Database(settings.database_url)
     return db, ProcessService(db)

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from alur import wiring
 from alur.config import Settings
 from engine.db import Database
 from engine.runtime import ProcessService
@@ -31,6 +32,7 @@ def services() -> Services:
 def create_app(settings: Settings | None = None, db: Database | None = None, **overrides) -> Flask:
     settings = settings or Settings.from_env()
     db = db or Database(settings.database_url)
+    wiring.install()
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,
