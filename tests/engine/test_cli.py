@@ -73,3 +73,19 @@ def test_validate_and_simulate_report_on_a_file(run):
     lines = run("simulate", str(REVIEW_LOOP)).stdout.strip().splitlines()
     assert lines[-1] == "completed: 5 steps, 2 lanes"
     assert "[Kepala] Setujui konsep -> Tidak" in lines[1]
+
+
+SEED_SIMULATIONS = {  # (steps, lanes): each decision walks its Tidak branch once, then Ya
+    "sop_000": (5, 3), "sop_001": (7, 3), "sop_002": (5, 2), "sop_003": (12, 2), "sop_004": (10, 4),
+}
+
+
+@pytest.mark.parametrize("path", sorted(SEED_FILES[0].parent.glob("sop_*.bpmn")), ids=lambda path: path.stem[:7])
+def test_each_seed_sop_validates_and_simulates_to_its_end(path, tmp_path):
+    env = {**os.environ, "ALUR_DATA_DIR": str(tmp_path)}
+    validated = subprocess.run([ALUR, "validate", str(path)], env=env, capture_output=True, text=True, timeout=120)
+    assert validated.returncode == 0 and validated.stdout.startswith("valid: "), validated.stderr
+    simulated = subprocess.run([ALUR, "simulate", str(path)], env=env, capture_output=True, text=True, timeout=120)
+    assert simulated.returncode == 0, simulated.stderr
+    steps, lanes = SEED_SIMULATIONS[path.stem[:7]]
+    assert simulated.stdout.strip().splitlines()[-1] == f"completed: {steps} steps, {lanes} lanes"
