@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, desc, func, null, select
+from sqlalchemy import desc, false, func, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from engine.db import Database
@@ -114,60 +114,127 @@ def search(db: Database, viewer: Viewer, query: SearchQuery) -> SearchResults:
     words = index.words(query.text)
     with db.session() as session:
         sqlite = session.bind.dialect.name == "sqlite"
-        filters = _filters(query)
-        matching = _matching(sqlite, words, viewer, list(filters.values()))
-        total = session.scalar(matching.with_only_columns(func.count(Document.id)))
-        hits = _hits(session, sqlite, words, matching, query)
-        facets = {name: _facet(session, name, _matching(sqlite, words, viewer,
-                                                        [c for f, c in filters.items() if f != name]))
+        unit_id = _unit_id(session, query.unit) if query.unit else None
+        # One grouped query over the viewer's matching documents gives the total and all five facets.
+        cube = _cube(session, sqlite, words, viewer)
+        tests = _tests(query, unit_id)
+        total = sum(count for *values, count in cube if all(test(values) for test in tests.values()))
+        facets = {name: _facet(session, sqlite, name, cube, [t for f, t in tests.items() if f != name])
                   for name in FACETS}
-    return SearchResults(total or 0, query.page, query.per_page, hits, facets)
+        hits = _hits(session, sqlite, words, viewer, _filters(query, unit_id), query) if total else []
+    return SearchResults(total, query.page, query.per_page, hits, facets)
 
 
-def _filters(query: SearchQuery) -> dict:
-    found = {}
+# The facet columns, in the order of the composite index ``search_index.FACET_INDEX`` (so the
+# grouping of all documents is an index-only scan) and of the tuples of :func:`_cube`.
+_CUBE = (Document.klasifikasi, Document.unit_id, Document.year, Document.sop_key, Document.bentuk)
+_POSITION = {"klasifikasi": 0, "unit": 1, "year": 2, "sop": 3, "bentuk": 4}
+
+
+def _unit_id(session: Session, code: str) -> int | None:
+    return session.scalar(select(Unit.id).where(Unit.code == code))
+
+
+def _filters(query: SearchQuery, unit_id: int | None) -> list:
+    """The facet filters as SQL conditions (for the hit page)."""
+    found = []
     if query.klasifikasi == UNCLASSIFIED:
-        found["klasifikasi"] = Document.klasifikasi.is_(None)
+        found.append(Document.klasifikasi.is_(None))
     elif query.klasifikasi:
-        found["klasifikasi"] = Document.klasifikasi == query.klasifikasi
+        found.append(Document.klasifikasi == query.klasifikasi)
     if query.unit:
-        found["unit"] = Document.unit_id == select(Unit.id).where(Unit.code == query.unit).scalar_subquery()
+        found.append(Document.unit_id == unit_id if unit_id is not None else false())
     if query.year is not None:
-        found["year"] = Document.year == query.year
+        found.append(Document.year == query.year)
     if query.sop:
-        found["sop"] = Document.sop_key == query.sop
+        found.append(Document.sop_key == query.sop)
     if query.bentuk:
-        found["bentuk"] = Document.bentuk == query.bentuk
+        found.append(Document.bentuk == query.bentuk)
     return found
 
 
-def _matching(sqlite: bool, words: list[str], viewer: Viewer, conditions: list) -> Select:
-    """Documents the viewer may see that match the words and the conditions."""
-    statement = select(Document).where(visible(viewer), *conditions)
-    if not words:
-        return statement
+def _tests(query: SearchQuery, unit_id: int | None) -> dict:
+    """The same filters as tests on a row of :func:`_cube` (klasifikasi, unit_id, year, sop, bentuk)."""
+    found = {}
+    if query.klasifikasi == UNCLASSIFIED:
+        found["klasifikasi"] = lambda row: row[0] is None
+    elif query.klasifikasi:
+        found["klasifikasi"] = lambda row: row[0] == query.klasifikasi
+    if query.unit:
+        found["unit"] = lambda row: unit_id is not None and row[1] == unit_id
+    if query.year is not None:
+        found["year"] = lambda row: row[2] == query.year
+    if query.sop:
+        found["sop"] = lambda row: row[3] == query.sop
+    if query.bentuk:
+        found["bentuk"] = lambda row: row[4] == query.bentuk
+    return found
+
+
+def _opaque(sqlite: bool, condition):
+    """SQLite only: the access rule as a plain filter, so the planner does not OR two indexes for it
+    (and sort their union) but scans the index that fits the grouping or the order."""
+    return func.ifnull(condition, 0) if sqlite else condition
+
+
+def _word_condition(sqlite: bool, words: list[str]):
+    """Documents matching every word; on SQLite driven from the FTS table (one MATCH per search)."""
     if sqlite:
-        return statement.join(index.fts, index.sqlite_join_on()).where(index.sqlite_match(words))
-    return statement.where(index.pg_vector().op("@@")(index.pg_query(words)))
+        return Document.id.in_(select(index.fts.c.rowid).where(index.sqlite_match(words)))
+    return index.pg_vector().op("@@")(index.pg_query(words))
 
 
-def _hits(session: Session, sqlite: bool, words: list[str], matching: Select, query: SearchQuery) -> list[Hit]:
-    if words:
-        rank = index.sqlite_rank() if sqlite else index.pg_rank(words)
-        snippet = index.sqlite_snippet() if sqlite else index.pg_snippet(words)
+def _cube(session: Session, sqlite: bool, words: list[str], viewer: Viewer) -> list[tuple]:
+    """Counts of the documents the viewer may see that match the words, per combination of facet
+    values, before any facet filter: the drill-down counts and the total all derive from it."""
+    if not words:
+        # Index-only scan (else SQLite may OR two indexes for the access rule and sort the union).
+        statement = select(*_CUBE, func.count()).where(_opaque(sqlite, visible(viewer)))
+    elif sqlite:
+        # From the FTS table: one MATCH, then each matched id looked up by primary key.
+        statement = (select(*_CUBE, func.count()).select_from(index.fts).join(Document, index.sqlite_join_on())
+                     .where(index.sqlite_match(words), visible(viewer)))
     else:
-        rank, snippet = None, None
-    columns = [Document, rank if rank is not None else null(), snippet if snippet is not None else null()]
-    statement = matching.with_only_columns(*columns).options(defer(Document.body_text), selectinload(Document.unit))
+        statement = select(*_CUBE, func.count()).where(visible(viewer), _word_condition(sqlite, words))
+    return [tuple(row) for row in session.execute(statement.group_by(*_CUBE))]
+
+
+def _hits(session: Session, sqlite: bool, words: list[str], viewer: Viewer, filters: list,
+          query: SearchQuery) -> list[Hit]:
     by_date = (desc(Document.created_at), desc(Document.id))
-    if words and query.order == "relevance":
-        statement = statement.order_by(rank if sqlite else desc(rank), *by_date)
-    else:
-        statement = statement.order_by(*by_date)
-    statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
-    rows = session.execute(statement).all()
-    return [Hit(document, Snippet.parse(marked) if words else _opening(document), score)
-            for document, score, marked in rows]
+    offset = (query.page - 1) * query.per_page
+    if not words:
+        # Newest first off a (facet, created_at) index or the created_at index, filtering as it reads.
+        statement = (select(Document).where(_opaque(sqlite, visible(viewer)), *filters)
+                     .options(defer(Document.body_text), selectinload(Document.unit))
+                     .order_by(*by_date).limit(query.per_page).offset(offset))
+        return [Hit(document, _opening(document), None) for document in session.scalars(statement)]
+    if not sqlite:
+        rank, snippet = index.pg_rank(words), index.pg_snippet(words)
+        statement = (select(Document, rank, snippet)
+                     .where(visible(viewer), *filters, _word_condition(sqlite, words))
+                     .options(defer(Document.body_text), selectinload(Document.unit)))
+        order = (desc(rank), *by_date) if query.order == "relevance" else by_date
+        rows = session.execute(statement.order_by(*order).limit(query.per_page).offset(offset)).all()
+        return [Hit(document, Snippet.parse(marked), score) for document, score, marked in rows]
+    # SQLite: rank the page from the FTS table, then read the page's documents and make the
+    # snippets of those rows only (snippet() re-reads and re-tokenizes the text of each row).
+    rank = index.sqlite_rank()
+    statement = (select(Document.id, rank).select_from(index.fts)
+                 .join(Document, index.sqlite_join_on())
+                 .where(index.sqlite_match(words), visible(viewer), *filters))
+    order = (rank, *by_date) if query.order == "relevance" else by_date
+    page = session.execute(statement.order_by(*order).limit(query.per_page).offset(offset)).all()
+    ids = [document_id for document_id, _score in page]
+    if not ids:
+        return []
+    documents = {d.id: d for d in session.scalars(
+        select(Document).where(Document.id.in_(ids))
+        .options(defer(Document.body_text), selectinload(Document.unit)))}
+    marked = dict(session.execute(select(index.fts.c.rowid, index.sqlite_snippet())
+                                  .where(index.sqlite_match(words), index.fts.c.rowid.in_(ids))).all())
+    return [Hit(documents[document_id], Snippet.parse(marked.get(document_id)), score)
+            for document_id, score in page]
 
 
 def _opening(document: Document) -> Snippet:
@@ -175,20 +242,25 @@ def _opening(document: Document) -> Snippet:
     return Snippet((((document.ringkasan or document.title)[:SNIPPET_CHARS], False),))
 
 
-def _facet(session: Session, name: str, matching: Select) -> list[FacetValue]:
+def _facet(session: Session, sqlite: bool, name: str, cube: list[tuple], tests: list) -> list[FacetValue]:
+    """One facet's counts from the cube, with every filter applied except its own."""
+    position = _POSITION[name]
+    counts: dict = {}
+    for *values, count in cube:
+        if all(test(values) for test in tests):
+            counts[values[position]] = counts.get(values[position], 0) + count
     if name == "unit":
-        statement = (matching.join(Unit, Unit.id == Document.unit_id)
-                     .with_only_columns(Unit.code, Unit.name, func.count(Document.id))
-                     .group_by(Unit.code, Unit.name).order_by(Unit.code))
-        return [FacetValue(code, f"{code} — {label}", count) for code, label, count in session.execute(statement)]
-    column = {"klasifikasi": Document.klasifikasi, "year": Document.year, "sop": Document.sop_key,
-              "bentuk": Document.bentuk}[name]
-    statement = matching.with_only_columns(column, func.count(Document.id)).group_by(column).order_by(column)
+        units = session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(counts)))).all() \
+            if counts else []
+        return [FacetValue(code, f"{code} — {label}", counts[unit_id])
+                for unit_id, code, label in sorted(units, key=lambda unit: unit.code)]
+    # As ORDER BY the column did: NULL sorts first on SQLite and last on PostgreSQL.
+    present = sorted(value for value in counts if value is not None)
+    ordered = ([None] if sqlite else []) + present + ([] if sqlite else [None]) if None in counts else present
     values = []
-    for value, count in session.execute(statement):
+    for value in ordered:
         if name == "sop" and value is None:
             continue
-        if name == "klasifikasi" and value is None:
-            value = UNCLASSIFIED
-        values.append(FacetValue(value, str(value), count))
+        label_value = UNCLASSIFIED if name == "klasifikasi" and value is None else value
+        values.append(FacetValue(label_value, str(label_value), counts[value]))
     return values
