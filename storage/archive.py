@@ -89,8 +89,11 @@ def object_key(uid: str) -> str:
 class ArchiveService:
     """Documents in an :class:`ObjectStore`, catalogued in the shared database.
 
-    ``ocr_runner(version_id)`` is called after a scan is catalogued; the default runs the OCR
-    in-process at once (:meth:`run_ocr`), ``storage.tasks.queue_ocr`` hands it to a Celery worker.
+    ``ocr_runner(version_id)`` is called after a PDF or a scan is catalogued, to extract its text
+    (the PDF's text layer, else OCR): until then the version's ``ocr_status`` is ``pending`` and the
+    document is found by its title and ringkasan, not yet by its body. The default runs the
+    extraction in-process at once after the commit, from the upload's spool (:meth:`run_ocr` reads
+    the stored object instead); ``storage.tasks.queue_ocr`` hands it to a Celery worker.
     """
 
     def __init__(self, db: Database, store: ObjectStore, *, ocr_runner: Callable[[int], object] | None = None,
@@ -100,6 +103,7 @@ class ArchiveService:
             raise ValueError(f"expired exemptions must become a public class, not {expired_exemption_class!r}")
         self.db, self.store = db, store
         self.ocr_runner = ocr_runner if ocr_runner is not None else self.run_ocr
+        self._in_process = ocr_runner is None
         self.max_upload_bytes, self.clock = max_upload_bytes, clock
         self.expired_exemption_class = expired_exemption_class
 
@@ -114,7 +118,7 @@ class ArchiveService:
                     raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
                 unit_code = metadata.unit_code
             uid = uuid.uuid4().hex
-            found = texts.quick_text(upload.spool, upload.kind)
+            found = texts.ingest_text(upload.spool, upload.kind)
 
             def catalog(session: Session, stored: StoredObject) -> DocumentVersion:
                 document = Document(uid=uid, created_by=viewer.username, body_text=found.text, **columns)
@@ -129,7 +133,9 @@ class ArchiveService:
             bucket = bucket_for(metadata.klasifikasi)
             meta = self._object_metadata(uid, 1, metadata.klasifikasi, unit_code, upload.filename, viewer)
             version = self._guarded_put(viewer, bucket, object_key(uid), upload, meta, catalog)
-        self._after_commit(version, found.needs_ocr)
+            # A new document is locked in the store only if it has a hold or a retention date.
+            locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
+            self._after_commit(version, found.needs_ocr, upload, lock=locks)
         return self._load(version.document_id)
 
     def add_version(self, viewer: Viewer, document_id: int, stream: BinaryIO, filename: str) -> Document:
@@ -138,9 +144,9 @@ class ArchiveService:
             document = self._visible(viewer, document_id)
             if not may_add_to(viewer, document.unit_id):
                 raise PermissionDenied(f"{viewer.username} may not add versions to document {document_id}")
-            found = texts.quick_text(upload.spool, upload.kind)
+            found = texts.ingest_text(upload.spool, upload.kind)
             version = self._store_new_version(viewer, document, upload, found, "document.version_added", {})
-        self._after_commit(version, found.needs_ocr)
+            self._after_commit(version, found.needs_ocr, upload)
         return self._load(document_id)
 
     def _store_new_version(self, viewer: Viewer, document: Document, upload: ValidatedUpload,
@@ -234,18 +240,27 @@ class ArchiveService:
             return
         self._end_intent(intent)
 
-    def _after_commit(self, version: DocumentVersion, needs_ocr: bool) -> None:
-        self._lock_objects(version.document_id)
-        if needs_ocr:
+    def _after_commit(self, version: DocumentVersion, needs_text: bool, upload: ValidatedUpload,
+                      lock: bool = True) -> None:
+        """Mirror locks onto the store, then extract the text (in-process from the spool) or queue it."""
+        if lock:
+            self._lock_objects(version.document_id)
+        if needs_text:
             try:
-                self.ocr_runner(version.id)
+                if self._in_process:
+                    self._save_ocr(version.id, *self._extract(upload.rewind(), upload.kind))
+                else:
+                    self.ocr_runner(version.id)
             except Exception:  # the version stays 'pending' and can be run again
-                log.exception("could not run or queue OCR for document version %s", version.id)
+                log.exception("could not run or queue text extraction for document version %s", version.id)
 
     # -- OCR --------------------------------------------------------------------------------------
 
     def run_ocr(self, version_id: int) -> str:
-        """OCR a version whose OCR is pending; idempotent (a done or failed version is left alone)."""
+        """Extract the text of a version whose extraction is pending: the PDF's text layer, else OCR.
+
+        Idempotent (a version no longer pending is left alone). Returns ``done`` (OCR), ``failed``,
+        or ``none`` when the text layer sufficed (the status is cleared, as for a text file)."""
         with self.db.session() as session:
             version = session.get(DocumentVersion, version_id)
             if version is None:
@@ -254,30 +269,37 @@ class ArchiveService:
                 return version.ocr_status or "none"
             where = (Bucket(version.bucket), version.key, version.store_version_id)
             kind = _KIND_OF.get(version.content_type, "")
-        text, error = self._ocr_object(where, kind)
-        return self._save_ocr(version_id, text, error)
-
-    def _ocr_object(self, where: tuple, kind: str) -> tuple[str, str]:
         with tempfile.TemporaryFile() as spool:
             with self.store.open(*where) as reader:
                 shutil.copyfileobj(reader, spool)
-            try:
-                return texts.ocr(spool, kind), ""
-            except texts.OcrFailed as failure:
-                return "", str(failure)[:500]
+            return self._save_ocr(version_id, *self._extract(spool, kind))
 
-    def _save_ocr(self, version_id: int, text: str, error: str) -> str:
+    @staticmethod
+    def _extract(spool: BinaryIO, kind: str) -> tuple[str, str, str]:
+        """(text, source, error) of a version's bytes."""
+        try:
+            return (*texts.full_text(spool, kind), "")
+        except texts.OcrFailed as failure:
+            return "", "none", str(failure)[:500]
+
+    def _save_ocr(self, version_id: int, text: str, source: str, error: str) -> str:
         with self.db.session() as session:
             version = session.get(DocumentVersion, version_id, with_for_update=True)
-            version.ocr_status = "failed" if error else "done"
+            if version is None or version.ocr_status != "pending":
+                return (version.ocr_status or "none") if version else "none"
+            if source == "ocr" or error:
+                version.ocr_status = "failed" if error else "done"
+                version.text_source = "ocr" if text else "none"
+            else:  # the text layer sufficed: no OCR was involved
+                version.ocr_status, version.text_source = None, source
             version.ocr_error, version.extracted_text = error, text
-            version.text_source = "ocr" if text else "none"
             document = version.document
             if document.versions[-1].id == version.id:
                 document.body_text = text
-            audit.record(session, "system", f"document.ocr_{version.ocr_status}", "document", document.id,
+            action = f"document.ocr_{version.ocr_status}" if version.ocr_status else "document.text_extracted"
+            audit.record(session, "system", action, "document", document.id,
                          version=version.number, characters=len(text), error=error or None)
-            return version.ocr_status
+            return version.ocr_status or "none"
 
     def pending_ocr(self) -> list[int]:
         """Versions whose OCR has not run (no worker yet, or the queue was down): run them again."""
@@ -384,9 +406,10 @@ class ArchiveService:
         if klasifikasi not in PUBLIC_CLASSES:
             changes["published"] = False
         with self._copy_of_current(document) as upload:
-            found = texts.QuickText(document.body_text, document.current.text_source, False)
+            pending = document.current.ocr_status == "pending"  # its text is still to come: extract again
+            found = texts.QuickText(document.body_text, document.current.text_source, pending)
             version = self._store_new_version(viewer, document, upload, found, action, changes)
-        self._lock_objects(version.document_id)
+            self._after_commit(version, pending, upload)
         return self._load(document_id)
 
     def _copy_of_current(self, document: Document) -> ValidatedUpload:

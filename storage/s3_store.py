@@ -1,13 +1,15 @@
 """The production backend: MinIO (or any S3 with versioning and object lock) through the ``minio`` SDK.
 
-Why the upload is spooled: the object's SHA-256 travels in its user metadata, and S3 takes user
-metadata in the request headers that precede the body (the PUT, or CreateMultipartUpload before the
-first part). So the hash must be known before the first byte goes out. ``put`` therefore streams the
-source once through a hashing wrapper into a :class:`tempfile.SpooledTemporaryFile` (memory for small
-documents, disk beyond ``spool_memory``), then streams that to the SDK's ``put_object`` with
-``part_size`` and one upload thread: the whole file is never held in memory, only one part at a time.
-The alternative (upload first, then copy the object onto itself with the hash) would leave a
-version without a hash in a versioned, object-locked bucket.
+Why the upload is buffered first: the object's SHA-256 travels in its user metadata, and S3 takes
+user metadata in the request headers that precede the body (the PUT, or CreateMultipartUpload before
+the first part). So the hash must be known before the first byte goes out. ``put`` reads the source
+once, hashing as it reads: an object of at most ``part_size`` bytes (the usual document) is held in
+memory, as the SDK would hold that one part anyway, and goes up in a single PUT; a larger one is
+spooled to a :class:`tempfile.SpooledTemporaryFile` (disk beyond ``spool_memory``) and uploaded from
+there in parts of ``part_size`` with one upload thread, so only one part at a time is in memory.
+The returned :class:`StoredObject` is built from the PUT's response (version id, Last-Modified) and
+what was sent, without a ``stat`` round trip. The alternative (upload first, then copy the object
+onto itself with the hash) would leave a version without a hash in a versioned, object-locked bucket.
 
 Short HTTP timeouts and few retries (``connect_timeout``, ``read_timeout``, ``retries``), so that a
 store that is down fails fast with :class:`StoreUnavailable` instead of hanging a request for the
@@ -17,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import hashlib
+import io
 import logging
 import os
 import re
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import BinaryIO, Iterator
 from urllib.parse import quote, unquote
 
@@ -56,6 +60,11 @@ def encode_meta(value: str) -> str:
 
 def decode_meta(value: str) -> str:
     return unquote(value)
+
+
+def _check_size(count: int, size: int | None) -> None:
+    if size is not None and size >= 0 and count != size:
+        raise ValueError(f"stream gave {count} bytes, {size} announced")
 
 
 class _Body:
@@ -170,22 +179,48 @@ class S3Store(ObjectStore):
         validate_key(key)
         headers = {META_PREFIX + name: encode_meta(value) for name, value in validate_metadata(metadata).items()}
         content_type = validate_content_type(content_type)
+        digest, head = hashlib.sha256(), bytearray()
+        while len(head) <= self.part_size:  # one part's worth in memory, as the SDK would hold it anyway
+            chunk = stream.read(min(CHUNK, self.part_size + 1 - len(head)))
+            if not chunk:
+                break
+            head += chunk
+        digest.update(head)
+        if len(head) <= self.part_size:
+            # The usual case: one PUT straight from memory (no spool file, no second pass).
+            _check_size(len(head), size)
+            headers[META_PREFIX + SHA256_META] = digest.hexdigest()
+            return self._upload(bucket, key, io.BytesIO(head), len(head), content_type, headers, metadata)
         hashing = HashingReader(stream)
+        hashing.hash, hashing.count = digest, len(head)
         with tempfile.SpooledTemporaryFile(max_size=self.spool_memory, dir=self.spool_dir) as spool:
+            spool.write(head)
+            del head
             shutil.copyfileobj(hashing, spool, CHUNK)
-            if size is not None and size >= 0 and hashing.count != size:
-                raise ValueError(f"stream gave {hashing.count} bytes, {size} announced")
+            _check_size(hashing.count, size)
             spool.seek(0)
             headers[META_PREFIX + SHA256_META] = hashing.hexdigest()
-            try:
-                with self._errors(bucket, key):
-                    result = self.client.put_object(
-                        self.bucket_name(bucket), key, spool, hashing.count, content_type=content_type,
-                        metadata=headers, part_size=self.part_size, num_parallel_uploads=1)
-            except ObjectNotFound as exc:  # NoSuchBucket
-                raise StoreError(f"bucket {self.bucket_name(bucket)} is missing at {self.endpoint}: "
-                                 "run ensure_buckets()") from exc
-        return self.stat(bucket, key, result.version_id)
+            return self._upload(bucket, key, spool, hashing.count, content_type, headers, metadata)
+
+    def _upload(self, bucket: Bucket, key: str, body: BinaryIO, length: int, content_type: str,
+                headers: dict[str, str], metadata: dict[str, str] | None) -> StoredObject:
+        """``put_object`` then the StoredObject from its response: no extra ``stat`` round trip."""
+        try:
+            with self._errors(bucket, key):
+                result = self.client.put_object(
+                    self.bucket_name(bucket), key, body, length, content_type=content_type,
+                    metadata=headers, part_size=self.part_size, num_parallel_uploads=1)
+        except ObjectNotFound as exc:  # NoSuchBucket
+            raise StoreError(f"bucket {self.bucket_name(bucket)} is missing at {self.endpoint}: "
+                             "run ensure_buckets()") from exc
+        response = result.http_headers or {}
+        # S3 answers a PUT with the version id; Last-Modified where the server sends it, else its Date.
+        modified = response.get("last-modified") or response.get("date")
+        return StoredObject(
+            bucket=Bucket(bucket), key=key, version_id=result.version_id or "null", size=length,
+            sha256=headers[META_PREFIX + SHA256_META], content_type=content_type,
+            metadata=dict(validate_metadata(metadata)),
+            last_modified=email.utils.parsedate_to_datetime(modified) if modified else datetime.now(timezone.utc))
 
     def open(self, bucket: Bucket, key: str, version_id: str | None = None) -> VerifyingReader:
         validate_key(key)

@@ -2,9 +2,12 @@
 
 Scans have no text layer: images and image-only PDFs are OCR'd with Tesseract (language ``ind``,
 ``ALUR_OCR_LANG``), calling the Debian ``tesseract`` binary directly rather than through a Python
-wrapper, so nothing beyond the system package is needed. OCR is slow (seconds a page), so ingest
-only decides *whether* a version needs it (:func:`quick_text`); the OCR itself (:func:`ocr`) runs
-afterwards, in a Celery task or in-process (see ``storage.archive``).
+wrapper, so nothing beyond the system package is needed.
+
+Ingest stays cheap: plain text and office files are read at once (:func:`ingest_text`); a PDF's text
+layer and OCR (:func:`full_text`) run after the catalog commit, in-process or in a Celery task (see
+``storage.archive``). A PDF's text layer is read by PDFium (C, about a millisecond a page);
+pdfplumber only renders the pages of an image-only PDF for Tesseract.
 """
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pdfplumber
+import pypdfium2 as pdfium
 
-from storage.validation import IMAGE_KINDS
+from storage.validation import IMAGE_KINDS, PDFIUM_LOCK
 
 OCR_LANG_VARIABLE = "ALUR_OCR_LANG"
 OCR_TIMEOUT_SECONDS = 120  # per page
@@ -58,9 +62,48 @@ def quick_text(spool: BinaryIO, kind: str) -> QuickText:
     return QuickText("", "none", False)
 
 
+def deferred(kind: str) -> bool:
+    """Whether the text of this kind is extracted after the catalog commit (PDF text layer, OCR)."""
+    return kind == "pdf" or kind in IMAGE_KINDS
+
+
+def ingest_text(spool: BinaryIO, kind: str) -> QuickText:
+    """What ingest records synchronously: the text of cheap kinds, or 'pending' (``needs_ocr``) for
+    the kinds :func:`full_text` handles after the commit."""
+    if deferred(kind):
+        return QuickText("", "none", True)
+    return quick_text(spool, kind)
+
+
+def full_text(spool: BinaryIO, kind: str) -> tuple[str, str]:
+    """The text of a version and its source (``pdf_text``, ``ocr``, ...): the PDF's text layer if it
+    has one, else OCR (which raises :class:`OcrFailed`)."""
+    found = quick_text(spool, kind)
+    if not found.needs_ocr:
+        return found.text, found.source
+    return ocr(spool, kind), "ocr"
+
+
+_PDFIUM_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def pdf_text(stream: BinaryIO) -> str:
-    with pdfplumber.open(stream) as pdf:
-        return "\n\n".join((page.extract_text() or "") for page in pdf.pages).strip()
+    stream.seek(0)
+    pages = []
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(stream)
+        try:
+            for page in document:
+                textpage = page.get_textpage()
+                try:
+                    pages.append(textpage.get_text_bounded() or "")
+                finally:
+                    textpage.close()
+                    page.close()
+        finally:
+            document.close()
+    text = "\n\n".join(p.replace("\r\n", "\n").replace("\r", "\n") for p in pages)
+    return _PDFIUM_JUNK.sub("", text).strip()
 
 
 def office_text(stream: BinaryIO, kind: str) -> str:

@@ -12,11 +12,12 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import pdfplumber
+import pypdfium2 as pdfium
 
 from engine.errors import EngineError
 
@@ -27,6 +28,8 @@ SPOOL_MEMORY = 4 * 1024 * 1024
 MAX_NAME_BYTES = 255
 _ZIP_MEMBER_LIMIT = 1024 * 1024  # [Content_Types].xml or mimetype larger than this is not an office file
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# PDFium is not thread-safe: every use of it in the process (here and in storage.text) holds this lock.
+PDFIUM_LOCK = threading.Lock()
 
 # extension -> (kind, content type)
 TYPES: dict[str, tuple[str, str]] = {
@@ -219,12 +222,21 @@ def _check_content(spool: BinaryIO, kind: str, name: str) -> None:
 
 
 def _check_pdf_opens(spool: BinaryIO, name: str) -> None:
-    """A header alone proves nothing: the PDF must parse and have at least one page."""
+    """A header alone proves nothing: the PDF must parse and have at least one page.
+
+    A structural check by PDFium (C, about a millisecond): it reads the trailer, the cross-reference
+    table and the page tree; no page is parsed and no text extracted (that happens after the
+    catalog commit, see ``storage.archive``).
+    """
     spool.seek(0)
     try:
-        with pdfplumber.open(spool) as pdf:
-            pages = len(pdf.pages)
-    except Exception:  # pdfminer raises many unrelated types for damaged files
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(spool)
+            try:
+                pages = len(document)
+            finally:
+                document.close()
+    except Exception:  # PdfiumError, or anything a damaged file provokes
         pages = 0
     if pages == 0:
         raise UploadRejected("pdf_unreadable", f"Berkas {name} rusak atau bukan PDF: tidak dapat dibuka.")
