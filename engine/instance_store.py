@@ -22,6 +22,19 @@ TASK_COLUMNS = tuple(TASKS.c[name] for name in (
 
 
 @dataclass(frozen=True)
+class NewTask:
+    """A human task a step has just made ready, as written to the mirror."""
+
+    id: int
+    bpmn_id: str
+    name: str
+    lane: str | None
+    step: str | None
+    is_decision: bool
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LoadedInstance:
     id: int
     process_model_id: int
@@ -89,8 +102,8 @@ def cancel_tasks(session: Session, instance_id: int, spiff_task_ids: set[str]) -
         .values(state="cancelled"))
 
 
-def insert_tasks(session: Session, rows: list[dict]) -> list[HumanTask]:
-    """Insert new human tasks; returns detached HumanTask objects carrying their new ids."""
+def insert_tasks(session: Session, rows: list[dict]) -> list[NewTask]:
+    """Insert new human tasks; returns them with their new ids."""
     if not rows:
         return []
     connection = session.connection()
@@ -99,7 +112,8 @@ def insert_tasks(session: Session, rows: list[dict]) -> list[HumanTask]:
     else:
         ids = connection.execute(TASKS.insert().returning(TASKS.c.id, sort_by_parameter_order=True),
                                  rows).scalars().all()
-    return [HumanTask(id=task_id, **values) for task_id, values in zip(ids, rows)]
+    return [NewTask(task_id, values["bpmn_id"], values["name"], values["lane"], values["step"],
+                    values["is_decision"], values["due_at"]) for task_id, values in zip(ids, rows)]
 
 
 def insert_audit_events(session: Session, events: list[dict], at: datetime) -> None:

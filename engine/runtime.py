@@ -6,6 +6,7 @@ written or none of it.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol
@@ -26,7 +27,7 @@ from engine.db import Database
 from engine.deployment import latest_model
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
 from engine.instance_store import (
-    LoadedInstance, cancel_tasks, close_task, insert_audit_events, insert_tasks, lock_instance, save_instance,
+    LoadedInstance, NewTask, cancel_tasks, close_task, insert_audit_events, insert_tasks, lock_instance, save_instance,
     task_row, task_with_locked_instance,
 )
 from engine.models import HumanTask, ProcessInstance, ProcessModel
@@ -78,7 +79,7 @@ class Completion:
 
     instance_id: int
     status: str
-    ready_tasks: list[HumanTask]
+    ready_tasks: list[NewTask]
 
     @property
     def ready_task_ids(self) -> list[int]:
@@ -115,7 +116,7 @@ class ProcessService:
             events = [_event(user.username, "instance.started", "instance", instance.id, instance.id,
                              process=model.key, version=model.version)]
             try:
-                self._advance(session, loaded, workflow, parsed, user.username, set(), events)
+                self._advance(session, loaded, workflow, parsed, user.username, 0.0, events)
             except SpiffWorkflowException as error:
                 raise WorkflowRuntimeError(f"process '{key}' could not start: {error}") from None
         with self.db.session() as session:
@@ -192,7 +193,7 @@ class ProcessService:
         spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskConflict(f"task {task_id} is no longer ready in its case")
-        others_ready = _ready_ids(workflow) - {task.spiff_task_id}
+        step_started = time.time()
         spiff_task.data.update(data)
         close_task(session, task.id, state="completed", completed_by=user.username,
                    completed_at=self.clock(), form_data=data)
@@ -201,7 +202,7 @@ class ProcessService:
         note = data.get(NOTE_FIELD) if data.get(DECISION_FIELD) == "tidak" else None
         try:
             spiff_task.run()
-            status, ready = self._advance(session, loaded, workflow, parsed, user.username, others_ready,
+            status, ready = self._advance(session, loaded, workflow, parsed, user.username, step_started,
                                           events, return_note=note)
         except SpiffWorkflowException as error:
             raise _StepFailed(loaded.id, error) from None
@@ -235,28 +236,33 @@ class ProcessService:
                     return 0
                 parsed = self._parsed(session, loaded.process_model_id)
                 workflow = load_state(loaded.state, parsed.spec, parsed.subprocess_specs)
-                ready_before = _ready_ids(workflow)
+                step_started = time.time()
                 fired = fire_due_timers(workflow, now)
                 if fired:
                     events = [_event("system", "timer.fired", "instance", loaded.id, loaded.id, count=fired)]
-                    self._advance(session, loaded, workflow, parsed, "system", ready_before, events)
+                    self._advance(session, loaded, workflow, parsed, "system", step_started, events)
                 return fired
         except (StaleDataError, IntegrityError, TaskConflict):
             return 0  # another worker advanced this instance at the same moment; it fired the timers
 
     # -- internals -----------------------------------------------------------------------
     def _advance(self, session: Session, loaded: LoadedInstance, workflow: BpmnWorkflow, parsed: ParsedModel,
-                 actor: str, ready_before: set[str], events: list[dict],
-                 return_note: str | None = None) -> tuple[str, list[HumanTask]]:
-        """Let the engine run, then write state, task mirror and audit trail: one save per step."""
+                 actor: str, step_started: float, events: list[dict],
+                 return_note: str | None = None) -> tuple[str, list[NewTask]]:
+        """Let the engine run, then write state, task mirror and audit trail: one save per step.
+
+        Only the human tasks whose state changed during this step (SpiffWorkflow stamps every
+        change) can need a mirror row: those that became ready, and those cancelled (e.g. by a
+        boundary timer) while they were ready.
+        """
         workflow.do_engine_steps()
         now = self.clock()
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        gone = ready_before - ready.keys()
-        if gone:  # a boundary timer or a gateway took these away
+        changed = workflow.get_tasks(updated_ts=step_started, manual=True)
+        gone = {str(t.id) for t in changed if t.state == TaskState.CANCELLED}
+        if gone:
             cancel_tasks(session, loaded.id, gone)
-        created = insert_tasks(session, [self._new_task_values(loaded, ready[spiff_id], parsed, now, return_note)
-                                         for spiff_id in ready if spiff_id not in ready_before])
+        created = insert_tasks(session, [self._new_task_values(loaded, t, parsed, now, return_note)
+                                         for t in changed if t.state == TaskState.READY])
         status, completed_at = loaded.status, None
         if workflow.is_completed() and status != "completed":
             status, completed_at = "completed", now
@@ -302,10 +308,6 @@ class ProcessService:
             raise TaskConflict(f"task {task.id} is already {task.state}{who}")
         if task.claimed_by and task.claimed_by != user.username:
             raise TaskConflict(f"task {task.id} is claimed by {task.claimed_by}")
-
-
-def _ready_ids(workflow: BpmnWorkflow) -> set[str]:
-    return {str(task.id) for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
 def _event(actor: str, action: str, object_type: str, object_id, instance_id: int | None, **detail) -> dict:
