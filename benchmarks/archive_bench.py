@@ -4,9 +4,10 @@ on SQLite.
 
 (a) Every document is a valid one-page PDF of about 1 MB (a text line, plus a 1 MB embedded stream of
 random bytes that the page does not draw). ``ArchiveService.add`` does all of ingest: spool and SHA-256
-while counting, content sniffing and a pdfplumber open (type and page check), text extraction of the
-page (pdfplumber), the upload intent row, the object write with its metadata, and the catalog rows,
-FTS index and audit record in one transaction. OCR is not involved: the PDFs have a text layer. The
+while counting, content sniffing and a PDFium open (type and page check), the upload intent row, the
+object write with its metadata, the catalog rows, FTS index and audit record in one transaction, then
+the text layer read by the default in-process text runner and saved. OCR is not involved: the PDFs
+have a text layer. The
 bare side is one ``put_object`` per document into the same bucket of the same server. The two sides
 run in alternating rounds so that drift of the server hits both alike.
 
@@ -228,8 +229,9 @@ Command: `{COMMAND}`
 **Ingest** of {ingest['documents']} documents of {ingest['size'] / MB:.2f} MB each (valid one-page PDFs with a
 text line and an undrawn 1 MB embedded stream), to moto's S3 server on 127.0.0.1, same server and bucket for
 both sides, alternating rounds. The archive side is the whole of `ArchiveService.add`: spool + SHA-256,
-content sniffing and a pdfplumber open, page text extraction, the upload-intent row, the object write with its
-metadata, catalog rows + FTS index + audit in one SQLite transaction (no OCR: the PDFs have a text layer).
+content sniffing and a PDFium open, the upload-intent row, the object write with its metadata, catalog rows +
+FTS index + audit in one SQLite transaction, then the text layer read and saved by the default in-process
+text runner (no OCR: the PDFs have a text layer).
 
 | path | total | MB/s | documents/s |
 |---|---:|---:|---:|
