@@ -13,7 +13,7 @@ from engine.timeutil import utcnow
 from tests.web.conftest import Browser
 from tests.web.test_inbox import ready_task, start_case
 
-BELL = re.compile(r'data-testid="unread-count">&#128276; (\d+)</a>')
+BELL = re.compile(r'data-testid="unread-count">.*?</svg> (\d+)</a>', re.S)
 
 
 def bell(page: str) -> int:
