@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from engine.sop_import.compare import differences
 from engine.sop_import.importer import draft_bpmn, import_sop
 from engine.sop_import.report import SopImportError
 
@@ -36,11 +37,16 @@ def _write_atomic(path: Path, text: str) -> None:
               help="write the import report (JSON) here")
 @click.option("--ocr-draft", is_flag=True,
               help="for a scanned PDF: write a draft whose lanes are all marked low confidence")
-def import_sop_command(input_path: Path, output: Path, report_path: Path | None, ocr_draft: bool) -> None:
+@click.option("--compare", "compare_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a reviewed BPMN model of the same SOP: list how the draft differs from it")
+def import_sop_command(input_path: Path, output: Path, report_path: Path | None, ocr_draft: bool,
+                       compare_path: Path | None) -> None:
     """Impor dokumen SOP (PDF atau teks) menjadi draf BPMN untuk ditinjau."""
     try:
         definition, report = import_sop(input_path, ocr_draft=ocr_draft)
         xml = draft_bpmn(definition)
+        if compare_path is not None:
+            report.model_differences = differences(definition, compare_path.read_bytes(), compare_path.name)
     except SopImportError as error:
         raise click.ClickException(str(error)) from None
     if report_path is not None:
@@ -50,6 +56,10 @@ def import_sop_command(input_path: Path, output: Path, report_path: Path | None,
     click.echo(f"{output}: {len(definition.steps)} langkah, lane: {lanes}")
     for warning in report.warnings:
         click.echo(f"  peringatan [{warning.code}]: {warning.message}")
+    if compare_path is not None:
+        click.echo(f"  {len(report.model_differences)} perbedaan dengan {compare_path.name}")
+        for line in report.model_differences:
+            click.echo(f"    {line}")
     low = report.low_confidence
     if low:
         click.echo(f"  {len(low)} tebakan berkeyakinan rendah (lihat laporan)")

@@ -46,7 +46,7 @@ class ImportReport:
     inferences: list[Inference] = field(default_factory=list)
     unrecovered: list[str] = field(default_factory=list)  # parts that could not be read at all
     identity: dict = field(default_factory=dict)  # parsed extras: dates as ISO, signer parts
-    seed_differences: list[str] = field(default_factory=list)
+    model_differences: list[str] = field(default_factory=list)  # vs a reviewed model (--compare)
 
     def warn(self, code: str, message: str, step: str | None = None, lane: str | None = None) -> None:
         if not any(w.code == code and w.message == message for w in self.warnings):

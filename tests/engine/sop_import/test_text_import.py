@@ -5,6 +5,10 @@ Seed 004 is OCR-damaged (no column layout survives): its differences are listed,
 """
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +17,8 @@ from engine.simulation import simulate
 from engine.sop_import import SopImportError, draft_bpmn, import_sop
 from engine.sop_import.identity import parse_date, parse_date_range, parse_signer, rows_from_text, parse_identity
 from engine.sop_import.text_export import import_text
-from tests.conftest import SEED_TEXTS
+from engine.sop_import.compare import differences as model_differences, model_outline
+from tests.conftest import BPMN_DIR, SEED_TEXTS
 from tests.engine.test_seed_models import EXPECTED
 
 SEED_FILES = {path.name[:3]: path for path in SEED_TEXTS}
@@ -22,22 +27,25 @@ KEY = {key[4:7]: key for key in EXPECTED}
 
 def differences(number: str) -> list[str]:
     definition, _ = import_sop(SEED_FILES[number])
-    lanes, steps, decisions = EXPECTED[KEY[number]]
-    found = {s.number: s for s in definition.steps}
-    out = []
-    if definition.lanes != lanes:
-        out.append(f"lanes {definition.lanes} != {lanes}")
-    for step, lane, *_ in steps:
-        if step not in found:
-            out.append(f"step {step} missing")
-        elif found[step].lane != lane:
-            out.append(f"step {step} in {found[step].lane!r}, model has {lane!r}")
-    for step in set(found) - {s for s, *_ in steps}:
-        out.append(f"extra step {step}")
-    got = {s.number: s.no_target for s in definition.steps if s.decision}
-    if got != decisions:
-        out.append(f"decisions {got} != {decisions}")
-    return out
+    model = next(BPMN_DIR.glob(f"sop_{number}_*.bpmn"))
+    return model_differences(definition, model.read_bytes(), model.name)
+
+
+def test_the_comparison_reads_the_models_as_domain_md_does():
+    for key, (lanes, steps, decisions) in EXPECTED.items():
+        model = BPMN_DIR / f"{key}.bpmn"
+        assert model_outline(model.read_bytes(), model.name) == (lanes, {s: lane for s, lane, *_ in steps}, decisions)
+
+
+def test_the_cli_lists_the_differences_in_the_report(tmp_path):
+    model = next(BPMN_DIR.glob("sop_004_*.bpmn"))
+    report = tmp_path / "laporan.json"
+    result = subprocess.run([str(Path(sys.executable).parent / "alur"), "import-sop", str(SEED_FILES["004"]),
+                             "-o", str(tmp_path / "draf.bpmn"), "--report", str(report), "--compare", str(model)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(report.read_text(encoding="utf-8"))["model_differences"]
+    assert listed == differences("004") and "decision at step 2: imported Tidak -> no decision, model Tidak -> 1" in listed
 
 
 @pytest.mark.parametrize("number", ["000", "001", "002", "003"])
