@@ -12,7 +12,6 @@ refuses keeps it, so a wrong address is not retried every minute.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,12 +25,6 @@ from engine.timeutil import utcnow
 
 SMTP_TIMEOUT = 30
 log = logging.getLogger(__name__)
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() in ("1", "true", "yes", "ya", "on")
 
 
 @dataclass(frozen=True)
@@ -49,16 +42,14 @@ class SmtpConfig:
         return bool(self.host)
 
     @classmethod
-    def from_settings(cls, settings: Settings, env: dict[str, str] | None = None) -> "SmtpConfig":
-        env = os.environ if env is None else env
+    def from_settings(cls, settings: Settings) -> "SmtpConfig":
         return cls(settings.smtp_host, settings.smtp_port, settings.smtp_user, settings.smtp_password,
-                   settings.smtp_from, _flag(env.get("ALUR_SMTP_STARTTLS"), settings.smtp_port == 587),
-                   settings.base_url)
+                   settings.smtp_from, settings.smtp_starttls, settings.base_url)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "SmtpConfig":
-        """The SMTP settings as alur.config reads and checks them, plus ALUR_SMTP_STARTTLS."""
-        return cls.from_settings(Settings.from_env(env), env)
+        """The SMTP settings as alur.config reads and checks them."""
+        return cls.from_settings(Settings.from_env(env))
 
 
 def compose(pending: PendingEmail, config: SmtpConfig) -> EmailMessage:
