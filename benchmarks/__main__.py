@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ("engine_bench", "import_bench", "inbox_bench", "archive_bench")
+BENCHMARKS = ("engine_bench", "import_bench", "inbox_bench", "archive_ingest_bench", "archive_search_bench")
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or BENCHMARKS
