@@ -1,12 +1,15 @@
 """The five Permenpan symbols and the arrows, read from a PDF page's vector drawing.
 
-Shapes are classified by geometry, not by how the producing program drew them:
-- a closed path with curved segments, wider than high: capsule (terminator); about as wide as
-  high: a circle, read as an (on-page) connector;
-- a closed straight polygon with 4 corners at the box corners: rectangle (activity); with its
+Shapes are classified by the geometry of their outline, not by how the producing program drew
+them (one closed path, or separate lines and Bezier arcs joined by :mod:`pdf_graph`):
+- a curved outline reaching no box corner, wider than high: capsule (terminator); about as
+  wide as high: a circle, read as an (on-page) connector; reaching the box corners: a
+  (rounded) rectangle;
+- a straight outline with 4 corners at the box corners: rectangle (activity); with its
   4 corners at the middles of the box sides: diamond (decision); 5 corners: pentagon
-  (off-page connector); 3 corners and small: an arrowhead;
-- straight segments (lines, open polylines, thin rects) chained end to end: an arrow's shaft.
+  (off-page connector); 3 corners or filled, and small: an arrowhead; an open "V" of two
+  short strokes at a shaft's end: an arrowhead too;
+- the other strokes, straight or curved, chained end to end: arrow shafts.
 Labels "Ya"/"Tidak" are words near the start of an arrow leaving a diamond.
 """
 from __future__ import annotations
@@ -14,9 +17,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-TOL = 2.0  # points: vertices / line ends closer than this coincide
-HEAD_MAX = 12.0  # an arrowhead's box is at most this big
-MIN_SYMBOL = 6.0
+from engine.sop_import import pdf_graph
+from engine.sop_import.pdf_graph import HEAD_MAX, TOL, Segment
+from engine.sop_import.pdf_paths import Piece, pieces
+
+MIN_SYMBOL = pdf_graph.MIN_OUTLINE
 
 
 @dataclass
@@ -78,89 +83,44 @@ def _corners(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return kept
 
 
-def _path_info(obj: dict) -> tuple[bool, bool, list[tuple[float, float]]]:
-    """(closed, has curves, vertices in top-based coordinates) of a pdfplumber path object."""
-    path = obj.get("path") or []
-    height = obj.get("_page_height")
-    curved = any(cmd[0] == "c" for cmd in path)
-    closed = any(cmd[0] == "h" for cmd in path)
-    pts = [tuple(p) for p in obj.get("pts") or []]
-    if path and height is not None and not obj.get("pts"):
-        pts = [(cmd[-1][0], height - cmd[-1][1]) for cmd in path if cmd[0] in "mlc"]
-    if pts and math.dist(pts[0], pts[-1]) <= TOL:
-        closed = True
-    if curved and path:
-        # vertices = segment end points only (pts also holds Bezier control points)
-        ends = []
-        index = 0
-        for cmd in path:
-            if cmd[0] in ("m", "l"):
-                ends.append(pts[index]) if index < len(pts) else None
-                index += 1
-            elif cmd[0] == "c":
-                index += 3
-                if index - 1 < len(pts):
-                    ends.append(pts[index - 1])
-        pts = ends or pts
-    return closed, curved, pts
-
-
-def classify(obj: dict, page: int) -> Shape | list[tuple[tuple[float, float], tuple[float, float]]] | None:
-    """A Shape, or a list of straight segments (arrow shafts), or None (table rule, text box ...)."""
-    x0, top, x1, bottom = obj["x0"], obj["top"], obj["x1"], obj["bottom"]
+def classify(piece: Piece, page: int) -> Shape | list[tuple[tuple[float, float], tuple[float, float]]] | None:
+    """A closed outline as a Shape, a thin one as a line (list of segments), or None (too small)."""
+    x0, top, x1, bottom = piece.bbox()
     w, h = x1 - x0, bottom - top
-    if obj["object_type"] == "line":
-        pts = [tuple(p) for p in obj.get("pts") or [(x0, top), (x1, bottom)]]
-        return list(zip(pts, pts[1:]))
-    if obj["object_type"] == "rect":
-        if min(w, h) < 1.5:  # a thin filled rect is a line
-            return [((x0, top + h / 2), (x1, top + h / 2))] if w >= h else [((x0 + w / 2, top), (x0 + w / 2, bottom))]
-        if min(w, h) < MIN_SYMBOL:
-            return None
-        return Shape("rectangle", x0, top, x1, bottom, page,
-                     [(x0, top), (x1, top), (x1, bottom), (x0, bottom)])
-    closed, curved, pts = _path_info(obj)
-    if not closed:
-        pts = _dedupe(pts)
-        if curved:
-            return None
-        return list(zip(pts, pts[1:]))
-    if max(w, h) <= HEAD_MAX and not curved:
-        vertices = _corners(_dedupe(pts))
-        if len(vertices) == 3 or (obj.get("fill") and max(w, h) <= HEAD_MAX):
-            return Shape("head", x0, top, x1, bottom, page, vertices or _dedupe(pts))
+    if min(w, h) < 1.5:  # a thin filled box is a line
+        return [((x0, top + h / 2), (x1, top + h / 2))] if w >= h else [((x0 + w / 2, top), (x0 + w / 2, bottom))]
+    points = _dedupe(piece.points)
+    if max(w, h) <= HEAD_MAX and not piece.curved:
+        vertices = _corners(points)
+        if len(vertices) == 3 or piece.filled:
+            return Shape("head", x0, top, x1, bottom, page, vertices or points)
     if min(w, h) < MIN_SYMBOL:
         return None
-    if curved:
-        straight = _dedupe(pts)
-        near_corner = sum(1 for p in straight if _at_corner(p, x0, top, x1, bottom, w, h))
-        if near_corner >= 3:
-            return Shape("rectangle", x0, top, x1, bottom, page, straight)
-        if 0.8 <= w / h <= 1.25:
-            return Shape("connector", x0, top, x1, bottom, page, straight)
-        return Shape("capsule", x0, top, x1, bottom, page, straight)
-    vertices = _corners(_dedupe(pts))
+    box = (x0, top, x1, bottom)
+    if piece.curved:
+        if _corner_count(points, box) >= 3:
+            return Shape("rectangle", x0, top, x1, bottom, page, points)
+        kind = "connector" if 0.8 <= w / h <= 1.25 else "capsule"
+        return Shape(kind, x0, top, x1, bottom, page, points)
+    vertices = _corners(points)
     if len(vertices) == 4:
-        at_corners = sum(1 for p in vertices if _at_corner(p, x0, top, x1, bottom, w, h))
         mids = sum(1 for p in vertices if _at_side_middle(p, x0, top, x1, bottom, w, h))
-        if at_corners == 4:
-            return Shape("rectangle", x0, top, x1, bottom, page, vertices)
-        if mids == 4:
-            return Shape("diamond", x0, top, x1, bottom, page, vertices)
-        return Shape("rectangle", x0, top, x1, bottom, page, vertices)  # a skewed box (data symbol)
+        kind = "diamond" if mids == 4 and _corner_count(vertices, box) == 0 else "rectangle"
+        return Shape(kind, x0, top, x1, bottom, page, vertices)  # a skewed box (data symbol) is an activity too
     if len(vertices) == 5:
         return Shape("pentagon", x0, top, x1, bottom, page, vertices)
-    if len(vertices) >= 6:
-        near_corner = sum(1 for p in vertices if _at_corner(p, x0, top, x1, bottom, w, h))
-        if near_corner == 0:  # an octagon / polygonal rounded box: a terminator
-            return Shape("capsule", x0, top, x1, bottom, page, vertices)
-        return Shape("rectangle", x0, top, x1, bottom, page, vertices)
+    if len(vertices) >= 6:  # an octagon / polygonal rounded box is a terminator
+        kind = "capsule" if _corner_count(vertices, box) == 0 else "rectangle"
+        return Shape(kind, x0, top, x1, bottom, page, vertices)
     return None
 
 
-def _at_corner(p, x0, top, x1, bottom, w, h) -> bool:
-    tol = max(TOL, 0.06 * min(w, h))
-    return any(math.dist(p, c) <= tol for c in ((x0, top), (x1, top), (x1, bottom), (x0, bottom)))
+def _corner_count(points, box) -> int:
+    """How many corners of the bounding box the outline reaches (4: a box, 0: round or pointed ends)."""
+    x0, top, x1, bottom = box
+    tol = max(TOL, 0.06 * min(x1 - x0, bottom - top))
+    return sum(1 for c in ((x0, top), (x1, top), (x1, bottom), (x0, bottom))
+               if any(math.dist(p, c) <= tol for p in points))
 
 
 def _at_side_middle(p, x0, top, x1, bottom, w, h) -> bool:
@@ -169,79 +129,64 @@ def _at_side_middle(p, x0, top, x1, bottom, w, h) -> bool:
     return any(math.dist(p, m) <= tol for m in mids)
 
 
-def _chain(segments: list[tuple[tuple[float, float], tuple[float, float]]]) -> list[list[tuple[float, float]]]:
-    """Join segments sharing end points into polylines (no branching: a branch starts a new line)."""
-    remaining = [list(s) for s in segments if math.dist(s[0], s[1]) > 0.5]
-    lines: list[list[tuple[float, float]]] = []
-    while remaining:
-        line = remaining.pop(0)
-        grown = True
-        while grown:
-            grown = False
-            for i, (a, b) in enumerate(remaining):
-                if math.dist(line[-1], a) <= TOL:
-                    line.append(b)
-                elif math.dist(line[-1], b) <= TOL:
-                    line.append(a)
-                elif math.dist(line[0], b) <= TOL:
-                    line.insert(0, a)
-                elif math.dist(line[0], a) <= TOL:
-                    line.insert(0, b)
-                else:
-                    continue
-                remaining.pop(i)
-                grown = True
-                break
-        lines.append(line)
-    return lines
-
-
 def _tip(head: Shape, other_end: tuple[float, float]) -> tuple[float, float]:
     return max(head.points or [(head.cx, head.cy)], key=lambda p: math.dist(p, other_end))
 
 
+def _strokes(objects: list[dict], page: int, exclude) -> tuple[list[Shape], list[Segment]]:
+    """Closed outlines classified at once; every open stroke (and thin box) kept as segments."""
+    found: list[Shape] = []
+    segments: list[Segment] = []
+    for obj in objects:
+        for piece in pieces(obj):
+            result = classify(piece, page) if piece.closed else None
+            if isinstance(result, Shape):
+                found.append(result)
+                continue
+            pairs = result if piece.closed else list(zip(piece.points, piece.points[1:]))
+            segments += [Segment(a, b, piece.curved) for a, b in pairs or ()
+                         if piece.curved or not exclude((a, b))]
+    return found, segments
+
+
 def read_drawing(objects: list[dict], page: int, words: list[dict], exclude) -> tuple[list[Shape], list[Arrow]]:
     """Symbols and arrows among a page's drawing objects; ``exclude(segment)`` drops table rules."""
-    shapes: list[Shape] = []
-    heads: list[Shape] = []
-    segments = []
-    for obj in objects:
-        found = classify(obj, page)
-        if found is None:
-            continue
-        if isinstance(found, Shape):
-            (heads if found.kind == "head" else shapes).append(found)
-        else:
-            segments.extend(seg for seg in found if not exclude(seg))
-    shapes = [s for s in shapes if not any(_same_box(s, o) for o in shapes if o is not s and o.kind != s.kind
-                                           and _rank(o) > _rank(s))]
-    arrows: list[Arrow] = []
-    used_heads: set[int] = set()
-    for line in _chain(segments):
-        if _inside_any(line, shapes):
-            continue  # strokes inside a symbol (a double border, a decorative line)
-        arrow = Arrow(line, page, False)
-        for end in (0, -1):
-            point, other = line[end], line[-1 - end] if len(line) > 1 else line[end]
-            for index, head in enumerate(heads):
-                if index in used_heads:
-                    continue
-                if head.distance(*point) <= TOL + 1:
-                    used_heads.add(index)
-                    tip = _tip(head, other)
-                    pts = list(line) if end == -1 else list(reversed(line))
-                    pts.append(tip)
-                    arrow = Arrow(pts, page, True)
-                    break
-            if arrow.headed:
-                break
-        arrows.append(arrow)
-    for index, head in enumerate(heads):
-        if index not in used_heads:  # a head drawn without a separate shaft (joined to a symbol's edge)
-            pass
+    found, segments = _strokes(objects, page, exclude)
+    stroked, open_heads, shafts = pdf_graph.split(segments)
+    found += [s for s in (classify(outline, page) for outline in stroked) if isinstance(s, Shape)]
+    for wings in open_heads:
+        xs, ys = [p[0] for p in wings], [p[1] for p in wings]
+        found.append(Shape("head", min(xs), min(ys), max(xs), max(ys), page, wings))
+    heads = [s for s in found if s.kind == "head"]
+    shapes = _distinct([s for s in found if s.kind != "head"])
+    arrows = [_arrow(line, page, heads) for line in shafts if not _inside_any(line, shapes)]
     _attach(arrows, shapes)
     _label(arrows, words)
     return shapes, arrows
+
+
+def _arrow(line: list[tuple[float, float]], page: int, heads: list[Shape]) -> Arrow:
+    """A shaft with the arrowhead at one of its ends (the head gives the direction), each head used once."""
+    for end in (-1, 0):
+        point, other = line[end], line[-1 - end]
+        for head in heads:
+            if head.distance(*point) <= TOL + 1:
+                heads.remove(head)
+                points = list(line) if end == -1 else list(reversed(line))
+                tip = _tip(head, other)
+                if math.dist(tip, points[-1]) > 0.5:
+                    points.append(tip)
+                return Arrow(points, page, True)
+    return Arrow(list(line), page, False)
+
+
+def _distinct(shapes: list[Shape]) -> list[Shape]:
+    """One symbol per box: a fill and its stroke drawn apart, or a box traced twice, count once."""
+    kept: list[Shape] = []
+    for shape in sorted(shapes, key=_rank, reverse=True):
+        if not any(_same_box(shape, other) for other in kept):
+            kept.append(shape)
+    return kept
 
 
 def _rank(shape: Shape) -> int:
