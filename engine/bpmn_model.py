@@ -50,6 +50,9 @@ class TaskInfo:
     # What completing the step publishes (``publish`` on alur:mutuBaku: "website", "pengumuman",
     # "pusat_data", ...); None for a step that publishes nothing. Read by the completion hooks.
     publish: str | None = None
+    # A decision whose "Tidak" flow leads back to this step (a correction loop): "Tidak" then means
+    # "return for correction". Where it leads forward (e.g. a request refused), it is a plain "Tidak".
+    tidak_returns: bool = False
 
 
 @dataclass
@@ -199,6 +202,7 @@ def _task_infos(process, spec, filename: str):
             documentation=(documentation.text or "").strip() if documentation is not None else "",
             mutu_baku=mutu_baku,
             is_decision=_is_decision(process, task_id),
+            tidak_returns=_tidak_returns(process, task_id),
             publish=(mutu.get("publish") or "").strip() or None if mutu is not None else None,
         )
 
@@ -220,6 +224,25 @@ def decision_flows(process, gateway_id: str) -> dict[str, str]:
         for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow")
         if flow.get("sourceRef") == gateway_id
     }
+
+
+def _tidak_returns(process, task_id: str) -> bool:
+    """Whether the step's Tidak flow can lead back to the step itself."""
+    if not _is_decision(process, task_id):
+        return False
+    successors: dict[str, list[str]] = {}
+    for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        successors.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+    gateway = successors[task_id][0]
+    seen, frontier = set(), [decision_flows(process, gateway)["tidak"]]
+    while frontier:
+        node = frontier.pop()
+        if node == task_id:
+            return True
+        if node not in seen:
+            seen.add(node)
+            frontier.extend(successors.get(node, []))
+    return False
 
 
 def _is_decision(process, task_id: str) -> bool:

@@ -195,6 +195,7 @@ class TaskView:
     documentation: str
     lane: str | None
     is_decision: bool
+    tidak_returns: bool  # "Tidak" sends the case back for correction (see TaskInfo)
     checklist: list[str]
     waktu: str
     output: str
@@ -234,7 +235,8 @@ class TaskPage:
                 id=task.id, instance_id=instance.id, case_title=instance.title,
                 process_key=parsed.key, process_name=parsed.name, nomor=parsed.identity.get("nomor", ""),
                 step=task.step, name=task.name, documentation=info.documentation if info else "",
-                lane=task.lane, is_decision=task.is_decision, checklist=checklist_items(mutu.get("kelengkapan")),
+                lane=task.lane, is_decision=task.is_decision, tidak_returns=bool(info and info.tidak_returns),
+                checklist=checklist_items(mutu.get("kelengkapan")),
                 waktu=mutu.get("waktu", ""), output=mutu.get("output", ""), state=task.state,
                 created_at=as_utc(task.created_at), due_at=due,
                 overdue=bool(due and task.state == "ready" and due < self.clock()),
@@ -266,7 +268,8 @@ class TaskPage:
             if decision not in ("ya", "tidak"):
                 errors[DECISION_FIELD] = "Pilih keputusan: Ya atau Tidak."
             elif decision == "tidak" and not reason:
-                errors["alasan"] = "Alasan wajib diisi bila memilih Tidak (dikembalikan untuk perbaikan)."
+                errors["alasan"] = ("Alasan wajib diisi bila memilih Tidak (dikembalikan untuk perbaikan)."
+                                    if view.tidak_returns else "Alasan wajib diisi bila memilih Tidak.")
             data[DECISION_FIELD] = decision
             data[NOTE_FIELD] = reason if decision == "tidak" else comment
             if decision == "tidak" and comment:

@@ -53,3 +53,16 @@ def test_bad_models_are_refused_naming_file_and_element(xml, message, element):
 def test_a_quoted_timer_is_accepted():
     xml = review_loop_xml(**{'<bpmn:endEvent id="Selesai" name="Selesai"/>': TIMER_TASK.format(expr='"PT1H"')})
     assert parse_model(xml, "timer.bpmn").key == "uji_tinjauan"
+
+
+def test_tidak_means_return_for_correction_only_where_it_loops_back():
+    """The inbox labels "Tidak" as "kembalikan untuk perbaikan" only when the flow really returns."""
+    from tests.conftest import BPMN_DIR, SEED_FILES
+    permohonan = parse_model((BPMN_DIR / "ppid_permohonan_informasi.bpmn").read_bytes(), "permohonan.bpmn")
+    forward = {info.bpmn_id: info.tidak_returns for info in permohonan.tasks.values() if info.is_decision}
+    assert forward == {"Langkah_2": False, "Langkah_3": False}  # extension notice, refusal: both go on
+    review = parse_model(REVIEW_LOOP.read_bytes(), "review_loop.bpmn")
+    assert [info.tidak_returns for info in review.tasks.values() if info.is_decision] == [True]
+    seeds = [parse_model(path.read_bytes(), path.name) for path in SEED_FILES if path.name.startswith("sop_")]
+    loops = [info.tidak_returns for parsed in seeds for info in parsed.tasks.values() if info.is_decision]
+    assert loops and all(loops)  # every decision of the five seed SOPs returns the work for correction

@@ -293,3 +293,16 @@ def test_spam_guards_honeypot_fill_time_and_flood(tmp_path):
     other = Citizen(app, "192.0.2.51").post("/publik/permohonan", GOOD_REQUEST)
     assert other.status_code == 400 and "terlalu cepat" in other.get_data(as_text=True)
     db.dispose()
+
+
+def test_the_ppid_decision_says_tidak_not_return_for_correction(app):
+    """Refusing a request or extending its clock sends nothing back: the button must not say so."""
+    row = file_request(app)
+    do(app, row.instance_id, "Langkah_1", PETUGAS)
+    ppid = Browser(app).login(PPID, PASSWORD)
+    page = ppid.get(f"/tugas/{step(app, row.instance_id, 'Langkah_2').id}").get_data(as_text=True)
+    assert 'value="tidak" class="danger">Tidak</button>' in page
+    assert "kembalikan untuk perbaikan" not in page and "wajib bila memilih Tidak" in page
+    task_id = step(app, row.instance_id, "Langkah_2").id
+    refused = ppid.client.post(f"/tugas/{task_id}", data={**ppid.task_form(task_id), "keputusan": "tidak", "alasan": ""})
+    assert "Alasan wajib diisi bila memilih Tidak." in refused.get_data(as_text=True)
