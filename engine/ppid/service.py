@@ -63,7 +63,8 @@ class PpidSettings:
     nomor_keberatan: str = "{seq:03d}/KEB-{unit}/{bulan}/{tahun}"
     notice_days: int = 10  # UU 14/2008 Pasal 22 ayat 7
     extension_days: int = 7  # UU 14/2008 Pasal 22 ayat 8
-    objection_answer_days: int = 30  # UU 14/2008 Pasal 36 ayat 1
+    objection_filing_days: int = 30  # UU 14/2008 Pasal 36 ayat 1
+    objection_answer_days: int = 30  # UU 14/2008 Pasal 38 ayat 1
     portal_user: str = "portal.publik"
 
     @classmethod
@@ -75,6 +76,7 @@ class PpidSettings:
             nomor_keberatan=env.get("ALUR_PPID_NOMOR_KEBERATAN", defaults.nomor_keberatan),
             notice_days=int(env.get("ALUR_PPID_NOTICE_DAYS", defaults.notice_days)),
             extension_days=int(env.get("ALUR_PPID_EXTENSION_DAYS", defaults.extension_days)),
+            objection_filing_days=int(env.get("ALUR_PPID_OBJECTION_FILING_DAYS", defaults.objection_filing_days)),
             objection_answer_days=int(env.get("ALUR_PPID_OBJECTION_DAYS", defaults.objection_answer_days)),
             portal_user=env.get("ALUR_PPID_PORTAL_USER", defaults.portal_user),
         )
@@ -308,6 +310,16 @@ class PpidService:
                                         .order_by(Objection.id)))
 
     # -- objections -------------------------------------------------------------------------------
+    def objection_deadline(self, request: InformationRequest, now: datetime) -> datetime | None:
+        """The last moment to object (Pasal 36 ayat 1): working days counted from when the ground became
+        known, i.e. the written notice, or its due date passing without one. None while neither has
+        happened: grounds such as an unreasonable fee may arise at any time during the service."""
+        known = request.notice_at or (request.due_at if request.due_at and request.due_at < now else None)
+        if known is None:
+            return None
+        with self.db.session() as session:
+            return calendar_from_db(session).due_at(known, f"P{self.settings.objection_filing_days}D", "working_days")
+
     def submit_objection(self, nomor: str, email: str, alasan: list[str], uraian: str, token: str) -> Submitted:
         now = self.clock()
         uraian = (uraian or "").strip()
@@ -329,6 +341,13 @@ class PpidService:
         request = None if errors else self.find_request(nomor, email)
         if not errors and request is None:
             errors["nomor"] = "Nomor pendaftaran dan e-mail tidak cocok dengan permohonan mana pun."
+        if not errors:
+            deadline = self.objection_deadline(request, now)
+            if deadline is not None and now > deadline:
+                errors["nomor"] = ("Batas waktu pengajuan keberatan atas permohonan ini telah lewat: keberatan "
+                                   f"diajukan paling lambat {self.settings.objection_filing_days} hari kerja setelah "
+                                   "alasannya diketahui (UU 14/2008 Pasal 36 ayat 1), yaitu "
+                                   f"{deadline.astimezone(WIB):%d-%m-%Y}.")
         if errors:
             raise InvalidForm(errors)
         with self.db.session() as session:

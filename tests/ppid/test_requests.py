@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pdfplumber
 import pytest
@@ -16,7 +16,7 @@ from engine.db import Base, Database
 from engine.models import HumanTask, ProcessInstance
 from engine.ppid.models import FormSubmission, InformationRequest, Objection
 from engine.ppid.registers import annual_report
-from engine.ppid.service import PpidService, RequestForm, format_number, refusal_ground
+from engine.ppid.service import WIB, InvalidForm, PpidService, RequestForm, format_number, refusal_ground
 from tests.ppid.conftest import GOOD_REQUEST, Citizen, ppid_app, ppid_service
 from tests.web.conftest import Browser
 
@@ -306,3 +306,35 @@ def test_the_ppid_decision_says_tidak_not_return_for_correction(app):
     task_id = step(app, row.instance_id, "Langkah_2").id
     refused = ppid.client.post(f"/tugas/{task_id}", data={**ppid.task_form(task_id), "keputusan": "tidak", "alasan": ""})
     assert "Alasan wajib diisi bila memilih Tidak." in refused.get_data(as_text=True)
+
+
+def test_an_objection_after_thirty_working_days_from_the_notice_is_refused(sqlite_app):
+    """Pasal 36 ayat 1: the applicant has 30 working days from the written notice to object."""
+    app = sqlite_app
+    row = file_request(app)
+    do(app, row.instance_id, "Langkah_1", PETUGAS)
+    do(app, row.instance_id, "Langkah_2", PPID, keputusan="ya")
+    do(app, row.instance_id, "Langkah_3", PPID, keputusan="tidak", catatan="Dikecualikan: Pasal 17 huruf h")
+    with db_of(app).session() as session:
+        notice_at = session.get(InformationRequest, row.id).notice_at
+    assert notice_at is not None
+    service = ppid_service(app)
+    deadline = service.objection_deadline(service.get_request(row.id), notice_at)
+    assert 42 <= (deadline - notice_at).days <= 60  # 30 working days: six weeks plus holidays
+    late = PpidService(service.db, service.processes, service.settings, clock=lambda: deadline + timedelta(days=1))
+    with pytest.raises(InvalidForm) as refused:
+        late.submit_objection(row.nomor, row.email, ["a"], "Informasi itu bukan rahasia pribadi.", late.new_form_token())
+    assert "Pasal 36 ayat 1" in refused.value.fields["nomor"] and f"{deadline.astimezone(WIB):%d-%m-%Y}" in \
+        refused.value.fields["nomor"]
+    with db_of(app).session() as session:
+        assert session.scalar(select(func.count(Objection.id))) == 0
+    in_time = PpidService(service.db, service.processes, service.settings, clock=lambda: deadline - timedelta(hours=1))
+    assert in_time.submit_objection(row.nomor, row.email, ["a"], "Informasi itu bukan rahasia pribadi.",
+                                    in_time.new_form_token()).nomor
+
+
+def test_an_objection_is_open_while_the_request_is_still_being_served(sqlite_app):
+    """Before any notice and before its due date, grounds such as a fee can arise: no deadline yet."""
+    row = file_request(sqlite_app)
+    service = ppid_service(sqlite_app)
+    assert service.objection_deadline(service.get_request(row.id), row.received_at) is None
