@@ -193,7 +193,8 @@ def _steps_from_tables(tables, pages, report: ImportReport) -> tuple[list[SopSte
                 return on(ax, grid_x) and on(bx, grid_x)
             return False
 
-        objects = [o for o in page["objects"] if span[0] - 2 <= o["x0"] and o["x1"] <= span[1] + 2
+        # centred in the Pelaksana columns: a loop may bulge into the Kegiatan column
+        objects = [o for o in page["objects"] if span[0] - 2 <= (o["x0"] + o["x1"]) / 2 <= span[1] + 2
                    and o["bottom"] >= table.body_top - 1]
         words = [w for w in page["words"] if span[0] <= w["x0"] and w["x1"] <= span[1]
                  and w["top"] >= table.body_top]

@@ -111,13 +111,19 @@ def _away(chain: Chain, node: int) -> tuple[Point, Point]:
 
 
 def _is_v(tip: Point, wing1: Point, wing2: Point, back: Point) -> bool:
-    """Two wings symmetric about the shaft, each 10-75 degrees off it, one on either side."""
+    """Two wings of like length, one either side of the shaft, opening back along it.
+
+    The test is on the wings' bisector, not on each wing, because the shaft's last drawn piece
+    only approximates its direction when the shaft is a sampled curve.
+    """
     w1, w2 = (wing1[0] - tip[0], wing1[1] - tip[1]), (wing2[0] - tip[0], wing2[1] - tip[1])
     s = (back[0] - tip[0], back[1] - tip[1])
-    a1, a2 = _angle(w1, s), _angle(w2, s)
+    l1, l2 = math.hypot(*w1), math.hypot(*w2)
+    bisector = (w1[0] / l1 + w2[0] / l2, w1[1] / l1 + w2[1] / l2)
     cross1 = s[0] * w1[1] - s[1] * w1[0]
     cross2 = s[0] * w2[1] - s[1] * w2[0]
-    return 10 <= a1 <= 75 and 10 <= a2 <= 75 and abs(a1 - a2) <= 15 and cross1 * cross2 < 0
+    return (max(l1, l2) <= 1.5 * min(l1, l2) and 20 <= _angle(w1, w2) <= 150
+            and _angle(bisector, s) <= 35 and cross1 * cross2 < 0)
 
 
 def open_heads(found: list[Chain]) -> tuple[list[list[Point]], list[Chain]]:

@@ -14,6 +14,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
+from tests.engine.sop_import.drawing import DrawStyle, Pen
+
 F4 = (215 * mm, 330 * mm)
 FONT, BOLD, SIZE, LEAD = "Helvetica", "Helvetica-Bold", 7, 8.5
 
@@ -64,6 +66,7 @@ class GenSop:
     ket_label: str = "Keterangan"
     symbols: bool = True
     with_header_only: bool = False
+    style: DrawStyle = DrawStyle()
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = SIZE) -> list[str]:
@@ -87,6 +90,7 @@ class _Pdf:
         self.w, self.h = size
         self.sop = sop
         self.margin = 15 * mm
+        self.pen = Pen(self.c, self.h, sop.style)
 
     def y(self, top: float) -> float:  # top-based to reportlab's bottom-based
         return self.h - top
@@ -218,65 +222,15 @@ def _grid(pdf: _Pdf, table: _Table, top: float, bottoms: list[float]) -> None:
         pdf.vline(x, top, bottoms[-1])
 
 
-def _shape(pdf: _Pdf, kind: str, cx: float, cy: float, w: float, h: float, label: str = ""):
-    c = pdf.c
-    if kind == "capsule":
-        c.roundRect(cx - w / 2, pdf.y(cy + h / 2), w, h, h / 2)
-    elif kind == "rect":
-        c.rect(cx - w / 2, pdf.y(cy + h / 2), w, h)
-    elif kind == "diamond":
-        p = c.beginPath()
-        p.moveTo(cx, pdf.y(cy - h / 2)); p.lineTo(cx + w / 2, pdf.y(cy)); p.lineTo(cx, pdf.y(cy + h / 2))
-        p.lineTo(cx - w / 2, pdf.y(cy)); p.close()
-        c.drawPath(p)
-    elif kind == "pentagon":
-        p = c.beginPath()
-        p.moveTo(cx - w / 2, pdf.y(cy - h / 2)); p.lineTo(cx + w / 2, pdf.y(cy - h / 2))
-        p.lineTo(cx + w / 2, pdf.y(cy + h / 6)); p.lineTo(cx, pdf.y(cy + h / 2)); p.lineTo(cx - w / 2, pdf.y(cy + h / 6))
-        p.close()
-        c.drawPath(p)
-        if label:
-            c.setFont(FONT, 6)
-            c.drawCentredString(cx, pdf.y(cy + 1), label)
-
-
-def _arrow(pdf: _Pdf, points: list[tuple[float, float]]):
-    c = pdf.c
-    (x0, y0), (x1, y1) = points[-2], points[-1]
-    size = 4.0
-    if abs(x1 - x0) < 0.1:  # vertical last segment
-        d = 1 if y1 > y0 else -1
-        base = (x1, y1 - d * size)
-        head = [(x1 - 2.5, base[1]), (x1 + 2.5, base[1]), (x1, y1)]
-    else:
-        d = 1 if x1 > x0 else -1
-        base = (x1 - d * size, y1)
-        head = [(base[0], y1 - 2.5), (base[0], y1 + 2.5), (x1, y1)]
-    shaft = points[:-1] + [base]
-    p = c.beginPath()
-    p.moveTo(shaft[0][0], pdf.y(shaft[0][1]))
-    for x, y in shaft[1:]:
-        p.lineTo(x, pdf.y(y))
-    c.drawPath(p, stroke=1, fill=0)
-    p = c.beginPath()
-    p.moveTo(head[0][0], pdf.y(head[0][1]))
-    for x, y in head[1:]:
-        p.lineTo(x, pdf.y(y))
-    p.close()
-    c.drawPath(p, stroke=0, fill=1)
-
-
 def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
     pdf = _Pdf(path, sop, encrypt)
     table = _columns(pdf)
-    top = pdf.margin
-    if True:
-        top = _identity(pdf, top)
-        if sop.identity_own_page:
-            pdf.c.showPage()
-            top = pdf.margin
-    n = len(sop.lanes)
+    top = _identity(pdf, pdf.margin)
+    if sop.identity_own_page:
+        pdf.c.showPage()
+        top = pdf.margin
     split = sop.rows_per_page or len(sop.steps)
+    letters = _loop_letters(sop, split)
     boxes: dict[int, tuple[float, float, float, float, int]] = {}  # step -> (cx, cy, w, h, page)
     page = 0
     body_top = _header(pdf, table, top)
@@ -292,64 +246,99 @@ def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
             # off-page connector under the table, in the lane of the last step on this page
             last = boxes[index - 1]
             pcx, pcy = last[0], bottoms[-1] + 14
-            _shape(pdf, "pentagon", pcx, pcy, 16, 16, "A")
-            _arrow(pdf, [(last[0], last[1] + last[3] / 2), (pcx, pcy - 8)])
+            pdf.pen.shape("pentagon", pcx, pcy, 16, 16, "A")
+            pdf.pen.arrow([(last[0], last[1] + last[3] / 2), (pcx, pcy - 8)])
             pdf.c.showPage()
             page += 1
             top = pdf.margin
             body_top = _header(pdf, table, top) if sop.repeat_header else top
             pdf.hline(table.xs[0], table.xs[-1], body_top)
             ccx = _lane_cx(table, step.lane)
-            _shape(pdf, "pentagon", ccx, body_top + 14, 16, 16, "A")
+            pdf.pen.shape("pentagon", ccx, body_top + 14, 16, 16, "A")
             connector_in = (ccx, body_top + 22)
             bottoms = [body_top + 28]
             row_top = body_top + 28
         bottom = _cells(pdf, table, step, index + 1, row_top)
         bottoms.append(bottom)
-        cx, cy = _lane_cx(table, step.lane), (row_top + bottom) / 2
-        lane_w = table.xs[3 + step.lane] - table.xs[2 + step.lane]
-        if step.decision:
-            w, h, kind = min(lane_w * 0.5, 30), 24, "diamond"
-        else:
-            w, h = min(lane_w * 0.6, 46), 18
-            kind = "capsule" if index in (0, len(sop.steps) - 1) else "rect"
+        box = _symbol_box(table, sop, index, (row_top + bottom) / 2) + (page,)
+        boxes[index] = box
         if sop.symbols:
-            _shape(pdf, kind, cx, cy, w, h)
-        boxes[index] = (cx, cy, w, h, page)
-        if sop.symbols and connector_in is not None:
-            _arrow(pdf, [connector_in, (cx, cy - h / 2)])
-            connector_in = None
-        elif sop.symbols and index > 0 and boxes[index - 1][4] == page:
-            px, py, pw, ph, _ = boxes[index - 1]
-            start = (px, py + ph / 2)
-            end = (cx, cy - h / 2)
-            if abs(px - cx) < 0.1:
-                points = [start, end]
-            else:
-                turn = row_top - 7
-                points = [start, (px, turn), (cx, turn), end]
-            _arrow(pdf, points)
-            if sop.steps[index - 1].decision:
-                pdf.c.setFont(FONT, 6)
-                pdf.c.drawString(px + 3, pdf.y(py + ph / 2 + 7), "Ya")
-        if sop.symbols and step.decision and step.no_target is not None:
-            tx, ty, tw, th, target_page = boxes[step.no_target]
-            assert target_page == page, "the factory draws Tidak loops within one page only"
-            if tx <= cx:
-                start, channel = (cx - w / 2, cy), min(cx - w / 2, tx - tw / 2) - 7
-                end = (tx - tw / 2, ty)
-                label_x = cx - w / 2 - 20
-            else:
-                start, channel = (cx + w / 2, cy), max(cx + w / 2, tx + tw / 2) + 7
-                end = (tx + tw / 2, ty)
-                label_x = cx + w / 2 + 3
-            _arrow(pdf, [start, (channel, cy), (channel, ty), end])
-            pdf.c.setFont(FONT, 6)
-            pdf.c.drawString(label_x, pdf.y(cy - 3), "Tidak")
+            kind = "diamond" if step.decision else "capsule" if index in (0, len(sop.steps) - 1) else "rect"
+            pdf.pen.shape(kind, *box[:4])
+            if connector_in is not None:
+                pdf.pen.arrow([connector_in, (box[0], box[1] - box[3] / 2)])
+                connector_in = None
+            elif index > 0 and boxes[index - 1][4] == page:
+                _flow(pdf, boxes[index - 1], box, row_top, sop.steps[index - 1].decision)
+            for source, letter in letters.items():
+                if sop.steps[source].no_target == index:  # the far end of a Tidak loop from a later page
+                    _side_connector(pdf, table, step.lane, box, letter, incoming=True)
+            if step.decision and step.no_target is not None:
+                if index in letters:
+                    _side_connector(pdf, table, step.lane, box, letters[index], incoming=False)
+                else:
+                    _loop(pdf, box, boxes[step.no_target])
         row_top = bottom
     _grid(pdf, table, top, [body_top] + bottoms)
     pdf.c.save()
     return path
+
+
+def _loop_letters(sop: GenSop, split: int) -> dict[int, str]:
+    """Letters of the off-page connector pairs that carry Tidak loops back to an earlier page."""
+    crossing = [i for i, s in enumerate(sop.steps) if s.decision and s.no_target is not None
+                and s.no_target // split != i // split]
+    return {i: chr(ord("B") + n) for n, i in enumerate(crossing)}
+
+
+def _symbol_box(table: _Table, sop: GenSop, index: int, cy: float) -> tuple[float, float, float, float]:
+    step = sop.steps[index]
+    lane_w = table.xs[3 + step.lane] - table.xs[2 + step.lane]
+    if step.decision:
+        return _lane_cx(table, step.lane), cy, min(lane_w * 0.5, 30), 24
+    return _lane_cx(table, step.lane), cy, min(lane_w * 0.6, 46), 18
+
+
+def _flow(pdf: _Pdf, previous, box, row_top: float, from_decision: bool) -> None:
+    (px, py, _, ph, _), (cx, cy, _, h, _) = previous, box
+    start, end = (px, py + ph / 2), (cx, cy - h / 2)
+    if abs(px - cx) < 0.1:
+        points = [start, end]
+    else:
+        turn = row_top - 7
+        points = [start, (px, turn), (cx, turn), end]
+    pdf.pen.arrow(points)
+    if from_decision:
+        pdf.c.setFont(FONT, 6)
+        pdf.c.drawString(px + 3, pdf.y(py + ph / 2 + 7), "Ya")
+
+
+def _loop(pdf: _Pdf, box, target) -> None:
+    """The Tidak flow from a diamond back to an earlier step on the same page, beside both."""
+    (cx, cy, w, _, _), (tx, ty, tw, _, _) = box, target
+    if tx <= cx:
+        start, channel, end = (cx - w / 2, cy), min(cx - w / 2, tx - tw / 2) - 7, (tx - tw / 2, ty)
+        label_x = cx - w / 2 - 20
+    else:
+        start, channel, end = (cx + w / 2, cy), max(cx + w / 2, tx + tw / 2) + 7, (tx + tw / 2, ty)
+        label_x = cx + w / 2 + 3
+    pdf.pen.loop(start, channel, end)
+    pdf.c.setFont(FONT, 6)
+    pdf.c.drawString(label_x, pdf.y(cy - 3), "Tidak")
+
+
+def _side_connector(pdf: _Pdf, table: _Table, lane: int, box, letter: str, incoming: bool) -> None:
+    """An off-page connector beside a symbol: Tidak leaves a diamond into it, or it leads into the target."""
+    cx, cy, w, _, _ = box
+    side = -1 if lane == len(pdf.sop.lanes) - 1 else 1
+    edge = (cx + side * w / 2, cy)
+    ccx = cx + side * (w / 2 + 17)
+    pdf.pen.shape("pentagon", ccx, cy, 14, 14, letter)
+    near = (ccx - side * 7, cy)
+    pdf.pen.arrow([near, edge] if incoming else [edge, near])
+    if not incoming:
+        pdf.c.setFont(FONT, 6)
+        pdf.c.drawString(min(edge[0], near[0]), pdf.y(cy - 9), "Tidak")
 
 
 def _lane_cx(table: _Table, lane: int) -> float:

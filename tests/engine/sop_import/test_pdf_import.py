@@ -12,6 +12,7 @@ from engine.bpmn_model import parse_model
 from engine.simulation import simulate
 from engine.sop_import import SopImportError, draft_bpmn, import_sop
 from engine.sop_import.cli import import_sop_command
+from tests.engine.sop_import.drawing import OFFICE, DrawStyle
 from tests.engine.sop_import.pdf_factory import A4, F4, GenSop, GenStep, sample_sop, scanned_copy, write_sop_pdf
 from tests.engine.test_bpmn_writer import NS, decisions, node_lanes
 
@@ -27,6 +28,17 @@ LAYOUTS = {
     "f4-portrait-5-lanes-identity-page-2-pages": dict(lanes=5, page=F4, identity_own_page=True, rows_per_page=4),
     "a4-landscape-5-lanes-4-pages-three-connectors": dict(lanes=5, landscape=True, rows_per_page=2),
     "a4-portrait-3-lanes-pengesahan-label": dict(lanes=3, efektif_label="Tanggal Pengesahan", kegiatan_weight=2),
+    # other drawing habits: open V heads, symbols of separate strokes and Bezier arcs, rounded elbows, curved loops
+    "a4-portrait-4-lanes-open-v-heads": dict(lanes=4, style=DrawStyle(open_heads=True)),
+    "a4-landscape-3-lanes-symbols-of-separate-strokes": dict(lanes=3, landscape=True, style=DrawStyle(strokes=True)),
+    "f4-portrait-3-lanes-rounded-elbows-curved-loops": dict(lanes=3, page=F4, style=DrawStyle(rounded=True)),
+    "office-a4-portrait-3-lanes": dict(lanes=3, style=OFFICE),
+    "office-a4-landscape-5-lanes": dict(lanes=5, landscape=True, style=OFFICE),
+    "office-f4-landscape-4-lanes-3-pages": dict(lanes=4, page=F4, landscape=True, rows_per_page=2, style=OFFICE),
+    # step 4's Tidak loop goes back to step 3 on the page before, through a pair of off-page connectors
+    **{f"{prefix}a4-landscape-3-lanes-tidak-loop-across-pages": dict(
+        lanes=3, landscape=True, rows_per_page=3, lane_widths=[1.6] * 3, kegiatan_weight=1.5, style=style)
+       for prefix, style in (("", DrawStyle()), ("office-", OFFICE))},
 }
 
 
@@ -79,7 +91,8 @@ def test_bpmn_lanes_decisions_and_loops(imported, name):
 
 
 @pytest.mark.parametrize("name", ["a4-portrait-3-lanes", "f4-landscape-4-lanes-2-pages",
-                                  "f4-portrait-2-lanes-pendukung-ket-no-decisions"])
+                                  "f4-portrait-2-lanes-pendukung-ket-no-decisions", "office-a4-landscape-5-lanes",
+                                  "office-a4-landscape-3-lanes-tidak-loop-across-pages"])
 def test_parses_and_simulates(imported, name):
     sop, definition, _, xml = imported[name]
     parsed = parse_model(xml, f"{definition.key}.bpmn")
@@ -89,6 +102,15 @@ def test_parses_and_simulates(imported, name):
     loops = sum(1 for s in sop.steps if s.decision)
     assert len(result.steps) == len(sop.steps) + sum(
         index - s.no_target + 1 for index, s in enumerate(sop.steps) if s.decision) or loops == 0
+
+
+@pytest.mark.parametrize("name", ["a4-landscape-3-lanes-tidak-loop-across-pages",
+                                  "office-a4-landscape-3-lanes-tidak-loop-across-pages"])
+def test_tidak_loop_back_to_an_earlier_page_joins_its_connectors(imported, name):
+    _, definition, report, _ = imported[name]
+    assert definition.steps[3].no_target == "3"
+    joins = {i.value for i in report.inferences if i.subject == "connector" and i.confidence == "high"}
+    assert joins == {"page 1 -> page 2", "page 2 -> page 1"}
 
 
 def test_identity_part(imported):
