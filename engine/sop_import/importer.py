@@ -13,7 +13,6 @@ in the report. Never a silently wrong model.
 """
 from __future__ import annotations
 
-import math
 import re
 import shutil
 import subprocess
@@ -193,9 +192,10 @@ def _steps_from_tables(tables, pages, report: ImportReport) -> tuple[list[SopSte
                 return on(ax, grid_x) and on(bx, grid_x)
             return False
 
-        # centred in the Pelaksana columns: a loop may bulge into the Kegiatan column
+        # centred in the Pelaksana columns (a loop may bulge into the Kegiatan column) and no wider than
+        # them (a page background or table shading is no symbol)
         objects = [o for o in page["objects"] if span[0] - 2 <= (o["x0"] + o["x1"]) / 2 <= span[1] + 2
-                   and o["bottom"] >= table.body_top - 1]
+                   and o["x1"] - o["x0"] <= span[1] - span[0] + 4 and o["bottom"] >= table.body_top - 1]
         words = [w for w in page["words"] if span[0] <= w["x0"] and w["x1"] <= span[1]
                  and w["top"] >= table.body_top]
         found_shapes, found_arrows = pdf_symbols.read_drawing(objects, table.page, words, is_rule)
@@ -301,8 +301,6 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
         report.warn("arrows-without-heads", f"{len(headless)} arrow(s) have no arrowhead; they were read from top "
                     "to bottom")
     # connectors: off-page (pentagon) and on-page (circle); matched by their letter, else in order
-    out_conn: list[tuple[Shape, str]] = []
-    in_conn: list[tuple[Shape, str]] = []
     succ: dict[str, list[tuple[str, str]]] = {s.number: [] for s in steps}
     conn_in_from: dict[int, list[tuple[str, str]]] = {}
     conn_out_to: dict[int, list[str]] = {}

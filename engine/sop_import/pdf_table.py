@@ -120,8 +120,12 @@ def find_header(words: list[dict]) -> dict | None:
                 candidates = [w for w in candidates if w["x1"] <= kegiatan["x0"] + 2]
             if candidates and kind == "no":
                 found[kind] = min(candidates, key=lambda w: abs(w["top"] - kegiatan["top"]))
-            elif candidates:  # the group title is the topmost ("PPID Pelaksana" below is a lane name)
-                found[kind] = min(candidates, key=lambda w: w["top"])
+                continue
+            # a group title stands above the sub-header row ("PPID Pelaksana" in that row is a lane name),
+            # and is the closest such word ("Kualifikasi Pelaksana" higher up is the identity part)
+            above = [w for w in candidates if w["bottom"] <= waktu_word["top"] + 1]
+            if above:
+                found[kind] = max(above, key=lambda w: w["top"])
         return found
     return None
 

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lxml import etree
 
 from engine.bpmn_model import parse_model
-from engine.simulation import simulate
 from engine.sop_import import SopImportError, draft_bpmn, import_sop
 from engine.sop_import.cli import import_sop_command
 from tests.engine.sop_import.drawing import OFFICE, DrawStyle
 from tests.engine.sop_import.pdf_factory import A4, F4, GenSop, GenStep, sample_sop, scanned_copy, write_sop_pdf
-from tests.engine.test_bpmn_writer import NS, decisions, node_lanes
+from tests.engine.sop_import.checks import (assert_bpmn_matches, assert_parses_and_simulates, assert_steps_match,
+                                            import_each)
 
 LAYOUTS = {
     "a4-portrait-3-lanes": dict(lanes=3),
@@ -44,50 +43,20 @@ LAYOUTS = {
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
-    out = {}
     folder = tmp_path_factory.mktemp("sop-pdf")
-    for name, layout in LAYOUTS.items():
-        sop = sample_sop(**layout)
-        path = write_sop_pdf(folder / f"{name}.pdf", sop)
-        definition, report = import_sop(path)
-        out[name] = (sop, definition, report, draft_bpmn(definition))
-    return out
+    return import_each(LAYOUTS, lambda name, sop: write_sop_pdf(folder / f"{name}.pdf", sop))
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_lanes_steps_and_mutu_baku(imported, name):
     sop, definition, report, _ = imported[name]
-    assert definition.lanes == sop.lanes
-    assert [s.number for s in definition.steps] == [str(i + 1) for i in range(len(sop.steps))]
-    for source, step in zip(sop.steps, definition.steps):
-        assert step.lane == sop.lanes[source.lane], step.number
-        assert step.documentation == source.kegiatan
-        assert (step.kelengkapan, step.waktu, step.output, step.keterangan) == (
-            source.kelengkapan, source.waktu, source.output, source.ket)
-        assert step.decision == source.decision
-        expected_target = str(source.no_target + 1) if source.no_target is not None else None
-        assert step.no_target == expected_target
-    assert definition.identity.nomor == sop.nomor
-    assert definition.name == sop.nama
-    assert [w for w in report.warnings if w.code not in ("hari-as-working-days", "waktu-not-duration")] == []
-    assert report.low_confidence == []
+    assert_steps_match(sop, definition, report)
 
 
 @pytest.mark.parametrize("name", sorted(LAYOUTS))
 def test_bpmn_lanes_decisions_and_loops(imported, name):
-    sop, definition, _, xml = imported[name]
-    root = etree.fromstring(xml.encode("utf-8"))
-    assert [lane.get("name") for lane in root.iterfind(".//bpmn:lane", NS)] == sop.lanes
-    lanes = node_lanes(root)
-    for index, source in enumerate(sop.steps):
-        assert lanes[f"Langkah_{index + 1}"] == sop.lanes[source.lane]
-    expected = {f"Langkah_{i + 1}": f"Langkah_{s.no_target + 1}" for i, s in enumerate(sop.steps) if s.decision}
-    assert decisions(root) == expected
-    mutu = root.find(".//bpmn:userTask[@id='Langkah_1']/bpmn:extensionElements/alur:mutuBaku", NS)
-    assert (mutu.get("waktu"), mutu.get("durasi"), mutu.get("basis")) == ("15 menit", "PT15M", "minutes")
-    identity = root.find(".//alur:sop", NS)
-    assert identity.get("nomor") == sop.nomor
-    assert [el.text for el in identity.iterfind("alur:dasarHukum", NS)] == list(sop.dasar_hukum)
+    sop, _, _, xml = imported[name]
+    assert_bpmn_matches(sop, xml)
 
 
 @pytest.mark.parametrize("name", ["a4-portrait-3-lanes", "f4-landscape-4-lanes-2-pages",
@@ -95,13 +64,7 @@ def test_bpmn_lanes_decisions_and_loops(imported, name):
                                   "office-a4-landscape-3-lanes-tidak-loop-across-pages"])
 def test_parses_and_simulates(imported, name):
     sop, definition, _, xml = imported[name]
-    parsed = parse_model(xml, f"{definition.key}.bpmn")
-    assert parsed.lanes == sop.lanes
-    result = simulate(xml.encode("utf-8"), f"{definition.key}.bpmn")
-    assert result.completed
-    loops = sum(1 for s in sop.steps if s.decision)
-    assert len(result.steps) == len(sop.steps) + sum(
-        index - s.no_target + 1 for index, s in enumerate(sop.steps) if s.decision) or loops == 0
+    assert_parses_and_simulates(sop, definition, xml)
 
 
 @pytest.mark.parametrize("name", ["a4-landscape-3-lanes-tidak-loop-across-pages",
