@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Callable, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import audit
@@ -110,33 +110,37 @@ class ArchiveService:
     # -- ingest -----------------------------------------------------------------------------------
 
     def add(self, viewer: Viewer, stream: BinaryIO, filename: str, metadata: DocumentMetadata) -> Document:
-        """Validate, store and catalog a new document; returns it with its first version."""
+        """Validate, store and catalog a new document; returns it with its first version.
+
+        Three transactions and one PUT: the form's checks with the upload intent, the object write,
+        the catalog rows with their text and audit record (see the module docstring)."""
         with validate_upload(stream, filename, self.max_upload_bytes) as upload:
+            found = texts.ingest_text(upload.spool, upload.kind)
+            uid = uuid.uuid4().hex
+            bucket, key = bucket_for(metadata.klasifikasi), object_key(uid)
             with self.db.session() as session:
                 columns = prepare(session, metadata, self.clock())
                 if not may_add_to(viewer, columns["unit_id"]):
                     raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
-                unit_code = metadata.unit_code
-            uid = uuid.uuid4().hex
-            found = texts.ingest_text(upload.spool, upload.kind)
+                intent = self._record_intent(session, viewer, bucket, key)
 
-            def catalog(session: Session, stored: StoredObject) -> DocumentVersion:
+            def catalog(session: Session, stored: StoredObject) -> Document:
                 document = Document(uid=uid, created_by=viewer.username, body_text=found.text, **columns)
                 session.add(document)
-                version = self._version_row(document, 1, stored, upload, viewer, found)
+                self._version_row(document, 1, stored, upload, viewer, found)
                 session.flush()
                 audit.record(session, viewer.username, "document.created", "document", document.id,
-                             version=1, klasifikasi=document.klasifikasi, sha256=upload.sha256,
+                             version=1, klasifikasi=document.klasifikasi, sha256=stored.sha256,
                              filename=upload.filename, bucket=stored.bucket.value)
-                return version
+                return document
 
-            bucket = bucket_for(metadata.klasifikasi)
-            meta = self._object_metadata(uid, 1, metadata.klasifikasi, unit_code, upload.filename, viewer)
-            version = self._guarded_put(viewer, bucket, object_key(uid), upload, meta, catalog)
+            meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename, viewer)
+            document = self._guarded_put(viewer, bucket, key, upload, meta, catalog, intent)
             # A new document is locked in the store only if it has a hold or a retention date.
             locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
-            self._after_commit(version, found.needs_ocr, upload, lock=locks)
-        return self._load(version.document_id)
+            self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
+        # The rows as committed (expire_on_commit is off), with unit and retention class: no reload.
+        return self._load(document.id) if locks or found.needs_ocr else document
 
     def add_version(self, viewer: Viewer, document_id: int, stream: BinaryIO, filename: str) -> Document:
         """A new version of the bytes (a corrected scan, a revised draft), under the same class."""
@@ -166,7 +170,7 @@ class ArchiveService:
             version = self._version_row(row, number, stored, upload, viewer, found)
             session.flush()
             audit.record(session, viewer.username, action, "document", row.id, version=number,
-                         sha256=upload.sha256, filename=upload.filename, bucket=stored.bucket.value,
+                         sha256=stored.sha256, filename=upload.filename, bucket=stored.bucket.value,
                          before=before, klasifikasi=row.klasifikasi)
             return version
 
@@ -195,8 +199,12 @@ class ArchiveService:
     # -- the guarded sequence ---------------------------------------------------------------------
 
     def _guarded_put(self, viewer: Viewer, bucket: Bucket, key: str, upload: ValidatedUpload,
-                     metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T]) -> T:
-        intent = self._begin_intent(viewer, bucket, key)
+                     metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T],
+                     intent: int | None = None) -> T:
+        """Steps 2 and 3 of the sequence (and step 1 unless the caller committed ``intent``)."""
+        if intent is None:
+            with self.db.session() as session:
+                intent = self._record_intent(session, viewer, bucket, key)
         try:
             stored = self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
         except BaseException as error:
@@ -206,7 +214,7 @@ class ArchiveService:
                 self._end_intent(intent)
             raise
         try:
-            if stored.sha256 != upload.sha256:
+            if upload.sha256 is not None and stored.sha256 != upload.sha256:
                 raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")
             with self.db.session() as session:
                 result = write_catalog(session, stored)
@@ -216,12 +224,11 @@ class ArchiveService:
             self._undo_put(stored, intent)
             raise
 
-    def _begin_intent(self, viewer: Viewer, bucket: Bucket, key: str) -> int:
-        with self.db.session() as session:
-            intent = PendingUpload(bucket=bucket.value, key=key, created_by=viewer.username, created_at=self.clock())
-            session.add(intent)
-            session.flush()
-            return intent.id
+    def _record_intent(self, session: Session, viewer: Viewer, bucket: Bucket, key: str) -> int:
+        """Step 1: the intent row, committed with the caller's session before the object is written."""
+        return session.execute(insert(PendingUpload).values(
+            bucket=bucket.value, key=key, created_by=viewer.username, created_at=self.clock(),
+        ).returning(PendingUpload.id)).scalar_one()
 
     def _end_intent(self, intent: int) -> None:
         try:

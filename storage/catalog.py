@@ -116,7 +116,10 @@ def exemption_of(document) -> dict:
 
 
 def prepare(session: Session, metadata: DocumentMetadata, now: datetime) -> dict:
-    """Column values for a new Document; raises InvalidDocument or NotFound naming what is wrong."""
+    """Column values for a new Document; raises InvalidDocument or NotFound naming what is wrong.
+
+    The unit and retention class go in as rows too (``unit``, ``retention_class``), so the Document
+    built from these values is complete without loading it again."""
     problems = check_class(metadata.klasifikasi, metadata.exemption)
     if not metadata.title or not metadata.title.strip():
         problems["title"] = "a title is required"
@@ -129,7 +132,8 @@ def prepare(session: Session, metadata: DocumentMetadata, now: datetime) -> dict
         raise NotFound(f"unit '{metadata.unit_code}' does not exist")
     retention = _retention_class(session, metadata.retention_class)
     columns = {
-        "title": metadata.title.strip(), "ringkasan": metadata.ringkasan, "unit_id": unit.id,
+        "title": metadata.title.strip(), "ringkasan": metadata.ringkasan, "unit_id": unit.id, "unit": unit,
+        "retention_class": retention,
         "penanggung_jawab": metadata.penanggung_jawab, "dibuat_pada": metadata.dibuat_pada,
         "tempat_pembuatan": metadata.tempat_pembuatan, "bentuk": metadata.bentuk,
         "retensi": metadata.retensi or (retention.name if retention else ""),

@@ -4,10 +4,13 @@ Scans have no text layer: images and image-only PDFs are OCR'd with Tesseract (l
 ``ALUR_OCR_LANG``), calling the Debian ``tesseract`` binary directly rather than through a Python
 wrapper, so nothing beyond the system package is needed.
 
-Ingest stays cheap: plain text and office files are read at once (:func:`ingest_text`); a PDF's text
-layer and OCR (:func:`full_text`) run after the catalog commit, in-process or in a Celery task (see
-``storage.archive``). A PDF's text layer is read by PDFium (C, about a millisecond a page);
-pdfplumber only renders the pages of an image-only PDF for Tesseract.
+Ingest stays cheap (:func:`ingest_text`): plain text, office files and the text layer of a PDF of at
+most :data:`INLINE_PDF_PAGES` pages are read before the catalog write and stored in the same
+transaction as the catalog rows, so the document is searchable by its body when ``add`` returns. A
+PDF's text layer is read by PDFium (C, about 0.2 ms a page), cheaper than the second transaction that
+saving it after the commit would cost. Longer PDFs and scans (OCR, seconds a page) are left
+``pending`` and run after the commit (:func:`full_text`), in-process or in a Celery task (see
+``storage.archive``); pdfplumber only renders the pages of an image-only PDF for Tesseract.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ OCR_LANG_VARIABLE = "ALUR_OCR_LANG"
 OCR_TIMEOUT_SECONDS = 120  # per page
 RENDER_DPI = 200
 MIN_TEXT_CHARS = 16  # fewer letters than this on a PDF means a scan with at most a stray stamp
+INLINE_PDF_PAGES = 50  # a longer PDF's text layer is read after the commit, so ingest time stays bounded
 _TAG = re.compile(rb"<[^>]+>")
 _XML_TEXT = {"docx": ("word/document.xml",), "odt": ("content.xml",), "xlsx": ("xl/sharedStrings.xml",)}
 
@@ -45,12 +49,13 @@ class QuickText:
     needs_ocr: bool
 
 
-def quick_text(spool: BinaryIO, kind: str) -> QuickText:
-    """The text available without OCR, and whether OCR should follow."""
+def quick_text(spool: BinaryIO, kind: str, max_pdf_pages: int | None = None) -> QuickText:
+    """The text available without OCR, and whether OCR (or, for a PDF of more than
+    ``max_pdf_pages`` pages, the text layer) should follow."""
     spool.seek(0)
     if kind == "pdf":
-        text = pdf_text(spool)
-        if len(re.findall(r"\w", text)) >= MIN_TEXT_CHARS:
+        text = pdf_text(spool, max_pdf_pages)
+        if text is not None and len(re.findall(r"\w", text)) >= MIN_TEXT_CHARS:
             return QuickText(text, "pdf_text", False)
         return QuickText("", "none", True)
     if kind in IMAGE_KINDS:
@@ -62,17 +67,13 @@ def quick_text(spool: BinaryIO, kind: str) -> QuickText:
     return QuickText("", "none", False)
 
 
-def deferred(kind: str) -> bool:
-    """Whether the text of this kind is extracted after the catalog commit (PDF text layer, OCR)."""
-    return kind == "pdf" or kind in IMAGE_KINDS
-
-
 def ingest_text(spool: BinaryIO, kind: str) -> QuickText:
-    """What ingest records synchronously: the text of cheap kinds, or 'pending' (``needs_ocr``) for
-    the kinds :func:`full_text` handles after the commit."""
-    if deferred(kind):
+    """What ingest records in the catalog transaction: the text of plain, office and short PDF files,
+    or 'pending' (``needs_ocr``) for scans and long PDFs, which :func:`full_text` handles after the
+    commit."""
+    if kind in IMAGE_KINDS:
         return QuickText("", "none", True)
-    return quick_text(spool, kind)
+    return quick_text(spool, kind, max_pdf_pages=INLINE_PDF_PAGES)
 
 
 def full_text(spool: BinaryIO, kind: str) -> tuple[str, str]:
@@ -87,12 +88,15 @@ def full_text(spool: BinaryIO, kind: str) -> tuple[str, str]:
 _PDFIUM_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def pdf_text(stream: BinaryIO) -> str:
+def pdf_text(stream: BinaryIO, max_pages: int | None = None) -> str | None:
+    """The PDF's text layer, page by page; None if it has more than ``max_pages`` pages."""
     stream.seek(0)
     pages = []
     with PDFIUM_LOCK:
         document = pdfium.PdfDocument(stream)
         try:
+            if max_pages is not None and len(document) > max_pages:
+                return None
             for page in document:
                 textpage = page.get_textpage()
                 try:

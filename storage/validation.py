@@ -1,14 +1,15 @@
 """Uploads are judged by their content, not their name: type by magic bytes, size by counting.
 
-A file is spooled once (memory, then disk) while it is hashed and counted, and refused as soon as
-it passes the size limit, so an oversized upload never fills memory and nothing of it is stored.
+A file is spooled once (memory, then disk) while it is counted, and refused as soon as it passes
+the size limit, so an oversized upload never fills memory and nothing of it is stored. It is not
+hashed here: the object store computes the SHA-256 over exactly the bytes it writes (one pass, see
+``ObjectStore.put``), and that digest is what the catalog records.
 Each refusal carries an English ``code`` for programs and a ``message`` in Bahasa Indonesia for
 the archivist.
 """
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 import re
 import tempfile
@@ -69,7 +70,7 @@ class ValidatedUpload:
     kind: str
     content_type: str
     size: int
-    sha256: str
+    sha256: str | None  # known only for a copy of a stored version; a fresh upload is hashed by the store
     spool: BinaryIO = field(repr=False)
 
     def __enter__(self) -> "ValidatedUpload":
@@ -108,11 +109,11 @@ def safe_filename(name: str) -> str:
 
 
 def validate_upload(stream: BinaryIO, filename: str, max_bytes: int | None = None) -> ValidatedUpload:
-    """Spool, hash and check ``stream``; raise :class:`UploadRejected` or return the checked file."""
+    """Spool and check ``stream``; raise :class:`UploadRejected` or return the checked file."""
     name = safe_filename(filename)
     kind, content_type = _expected_type(name)
     limit = max_upload_bytes() if max_bytes is None else max_bytes
-    spool, size, digest = _spool(stream, limit)
+    spool, size = _spool(stream, limit)
     try:
         if size == 0:
             raise UploadRejected("empty_file", "Berkas kosong.")
@@ -121,7 +122,7 @@ def validate_upload(stream: BinaryIO, filename: str, max_bytes: int | None = Non
         spool.close()
         raise
     spool.seek(0)
-    return ValidatedUpload(name, kind, content_type, size, digest, spool)
+    return ValidatedUpload(name, kind, content_type, size, None, spool)
 
 
 def _expected_type(name: str) -> tuple[str, str]:
@@ -135,19 +136,18 @@ def _expected_type(name: str) -> tuple[str, str]:
 
 def _spool(stream: BinaryIO, limit: int):
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
-    digest, size = hashlib.sha256(), 0
+    size = 0
     try:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > limit:
                 raise UploadRejected("too_large", f"Berkas terlalu besar: batasnya {limit / 1048576:g} MB.")
-            digest.update(chunk)
             spool.write(chunk)
     except BaseException:
         spool.close()
         raise
     spool.seek(0)
-    return spool, size, digest.hexdigest()
+    return spool, size
 
 
 def sniff(spool: BinaryIO) -> str | None:
