@@ -322,9 +322,11 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
         match = None
         if connector.label:
             match = next((s for s in sinks_left if s.label == connector.label), None)
+        # only Tidak flows enter it: a loop back to an earlier step, so its partner comes before it
+        backward = all(label == "tidak" for _, label in conn_in_from[id(connector)])
+        by_letter = match is not None
         if match is None:
-            match = next((s for s in sinks_left if s.page > connector.page or
-                          (s.page == connector.page and s.cy != connector.cy)), None)
+            match = _partner(connector, sinks_left, backward)
         if match is None:
             report.warn("connector-unmatched", f"an off-page connector on page {connector.page + 1} has no partner")
             continue
@@ -333,9 +335,9 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
             for target in conn_out_to[id(match)]:
                 succ[number].append((target, label))
         report.infer("connector", f"page {connector.page + 1} -> page {match.page + 1}",
-                     "high" if connector.label and connector.label == match.label else "medium",
-                     "joined by their letter" if connector.label and connector.label == match.label
-                     else "joined in page order", None)
+                     "high" if by_letter else "low" if backward else "medium",
+                     "joined by their letter" if by_letter else "no letters: the nearest connector before it "
+                     "(a Tidak loop goes back)" if backward else "joined in page order", None)
     for index, step in enumerate(steps):
         outgoing = succ.get(step.number, [])
         next_number = steps[index + 1].number if index + 1 < len(steps) else None
@@ -381,6 +383,17 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
         if arrows and not outgoing and next_number:
             report.warn("no-outgoing-arrow", f"step {step.number} has no arrow to another step; the draft goes on "
                         f"to step {next_number}", step=step.number)
+
+
+def _partner(connector: Shape, sinks: list[Shape], backward: bool) -> Shape | None:
+    """The connector an unlettered one continues at: an off-page one on the next page (for a loop, on the nearest
+    earlier page), an on-page circle elsewhere on its page."""
+    if backward:
+        before = [s for s in sinks if s.page < connector.page]  # off-page: another page
+        return max(before, key=lambda s: (s.page, s.cy), default=None)
+    if connector.kind == "pentagon":  # off-page: continues on a later page
+        return next((s for s in sinks if s.page > connector.page), None)
+    return next((s for s in sinks if s.page == connector.page and s.cy != connector.cy), None)
 
 
 _HEAD = re.compile(r"\b(kepala|atasan|pimpinan|sekretaris|sekda|gubernur|kabid|kaban|karo|kadis)\b(\s+\w+){0,3}", re.I)

@@ -67,6 +67,7 @@ class GenSop:
     symbols: bool = True
     with_header_only: bool = False
     style: DrawStyle = DrawStyle()
+    connector_letters: bool = True  # off-page connectors carry their letter
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = SIZE) -> list[str]:
@@ -246,7 +247,7 @@ def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
             # off-page connector under the table, in the lane of the last step on this page
             last = boxes[index - 1]
             pcx, pcy = last[0], bottoms[-1] + 14
-            pdf.pen.shape("pentagon", pcx, pcy, 16, 16, "A")
+            pdf.pen.shape("pentagon", pcx, pcy, 16, 16, "A" if sop.connector_letters else "")
             pdf.pen.arrow([(last[0], last[1] + last[3] / 2), (pcx, pcy - 8)])
             pdf.c.showPage()
             page += 1
@@ -254,7 +255,7 @@ def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
             body_top = _header(pdf, table, top) if sop.repeat_header else top
             pdf.hline(table.xs[0], table.xs[-1], body_top)
             ccx = _lane_cx(table, step.lane)
-            pdf.pen.shape("pentagon", ccx, body_top + 14, 16, 16, "A")
+            pdf.pen.shape("pentagon", ccx, body_top + 14, 16, 16, "A" if sop.connector_letters else "")
             connector_in = (ccx, body_top + 22)
             bottoms = [body_top + 28]
             row_top = body_top + 28
@@ -333,7 +334,7 @@ def _side_connector(pdf: _Pdf, table: _Table, lane: int, box, letter: str, incom
     side = -1 if lane == len(pdf.sop.lanes) - 1 else 1
     edge = (cx + side * w / 2, cy)
     ccx = cx + side * (w / 2 + 17)
-    pdf.pen.shape("pentagon", ccx, cy, 14, 14, letter)
+    pdf.pen.shape("pentagon", ccx, cy, 14, 14, letter if pdf.sop.connector_letters else "")
     near = (ccx - side * 7, cy)
     pdf.pen.arrow([near, edge] if incoming else [edge, near])
     if not incoming:

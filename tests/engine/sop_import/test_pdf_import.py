@@ -76,6 +76,16 @@ def test_tidak_loop_back_to_an_earlier_page_joins_its_connectors(imported, name)
     assert joins == {"page 1 -> page 2", "page 2 -> page 1"}
 
 
+def test_unlettered_connectors_loop_back_is_reported_as_a_guess(tmp_path):
+    sop = sample_sop(lanes=5, landscape=True, rows_per_page=3, lane_widths=[1.6] * 5, kegiatan_weight=1.5,
+                     connector_letters=False)
+    definition, report = import_sop(write_sop_pdf(tmp_path / "unlettered.pdf", sop))
+    assert [s.no_target for s in definition.steps] == [None, "1", None, "3", None, None, None]
+    joins = {(i.value, i.confidence) for i in report.inferences if i.subject == "connector"}
+    assert joins == {("page 1 -> page 2", "medium"), ("page 2 -> page 3", "medium"), ("page 2 -> page 1", "low")}
+    assert [i.subject for i in report.low_confidence] == ["connector"]
+
+
 def test_identity_part(imported):
     sop, definition, report, _ = imported["a4-portrait-3-lanes-pengesahan-label"]
     identity = definition.identity
