@@ -35,8 +35,11 @@ run: install system-deps-run
 	@scripts/run-banner.sh http://$(HOST):$(PORT)/
 	$(ALUR) serve --with-worker --host $(HOST) --port $(PORT)
 
+# The suite runs twice: on the embedded stack (SQLite and PostgreSQL, local archive and S3, both brokers),
+# then on the production path alone, configured with docker-compose's variables (tests/stack.py).
 test: install system-deps-test
 	$(BIN)/pytest -q
+	ALUR_TEST_STACK=production $(BIN)/pytest -q
 
 bench: install system-deps-test
 	$(BIN)/python -m benchmarks

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, text
 
 from engine.db import Base, Database
 from tests.services import PostgresServer, RedisServer
+from tests.stack import DATABASES, PRODUCTION, ProductionServices
 
 import alur.schema  # noqa: F401  (all tables on the metadata)
 
@@ -51,6 +52,18 @@ def redis_url():
         server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def production_services(request):
+    """On the production stack: the session's Redis and S3 server, for every app the tests build."""
+    if not PRODUCTION:
+        yield None
+        return
+    from tests.s3_fixtures import shared_server
+    ProductionServices.broker_url = request.getfixturevalue("redis_url")
+    ProductionServices.moto = shared_server(request.config)
+    yield ProductionServices
+
+
 def fresh_postgres_database(base_url: str) -> tuple[str, callable]:
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
@@ -65,9 +78,9 @@ def fresh_postgres_database(base_url: str) -> tuple[str, callable]:
     return f"{base_url}/{name}", drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def database_url(request, tmp_path):
-    """An empty database of each kind, dropped after the test."""
+    """An empty database of each kind of the stack (tests/stack.py), dropped after the test."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'alur.db'}"
         return

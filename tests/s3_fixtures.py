@@ -14,13 +14,18 @@ from tests.storage.conftest import ACCESS, REGION, SECRET, MotoServer
 _server: MotoServer | None = None
 
 
-@pytest.fixture(scope="session")
-def shared_moto_server(request) -> MotoServer:
+def shared_server(config: pytest.Config) -> MotoServer:
+    """The session's one S3 server, started on first use and stopped at the end of the session."""
     global _server
     if _server is None or _server.process is None or _server.process.poll() is not None:
         _server = MotoServer().start()
-        request.config.add_cleanup(_server.stop)
+        config.add_cleanup(_server.stop)
     return _server
+
+
+@pytest.fixture(scope="session")
+def shared_moto_server(request) -> MotoServer:
+    return shared_server(request.config)
 
 
 def archive_url(server: MotoServer) -> str:

@@ -27,7 +27,9 @@ from engine.worker import make_celery
 from tests.conftest import fresh_postgres_database
 from tests.engine.helpers import PASSWORD, review_loop_xml, setup_review_loop
 from tests.engine.test_timers import ESCALATION, LANE_REFS
+from tests.production.stack import process_env
 from tests.services import stop_process
+from tests.stack import PRODUCTION, production_env
 
 CELERY = str(Path(sys.executable).parent / "celery")
 
@@ -37,9 +39,10 @@ def escalation_model(duration: str = "PT1H") -> bytes:
     return review_loop_xml(**{'<bpmn:endEvent id="Selesai" name="Selesai"/>': escalation, LANE_REFS[0]: LANE_REFS[1]})
 
 
-@pytest.fixture(params=["redis+postgresql", "sqlite-broker+sqlite"])
+@pytest.fixture(params=["redis+postgresql"] if PRODUCTION else ["redis+postgresql", "sqlite-broker+sqlite"])
 def stack(request, tmp_path):
-    """Environment of a deployment: database and broker URLs exactly as the app reads them."""
+    """Environment of a deployment: database and broker URLs exactly as the app reads them
+    (on the production stack, every variable compose gives the worker and beat services)."""
     drop = None
     if request.param.startswith("redis"):
         database_url, drop = fresh_postgres_database(request.getfixturevalue("postgres"))
@@ -47,8 +50,12 @@ def stack(request, tmp_path):
     else:
         database_url = f"sqlite:///{tmp_path / 'alur.db'}"
         broker_url = f"sqla+sqlite:///{tmp_path / 'broker.db'}"
-    env = {**os.environ, "ALUR_DATA_DIR": str(tmp_path), "ALUR_DATABASE_URL": database_url,
-           "ALUR_BROKER_URL": broker_url, "ALUR_TIMER_INTERVAL_SECONDS": "1"}
+    fast_timers = {"ALUR_TIMER_INTERVAL_SECONDS": "1"}
+    if PRODUCTION:
+        env = process_env(production_env(database_url, tmp_path, **fast_timers))
+    else:
+        env = {**os.environ, "ALUR_DATA_DIR": str(tmp_path), "ALUR_DATABASE_URL": database_url,
+               "ALUR_BROKER_URL": broker_url, **fast_timers}
     upgrade(database_url)
     db = Database(database_url)
     stack = Stack(env, db, tmp_path)

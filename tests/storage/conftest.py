@@ -14,6 +14,7 @@ from storage.local_store import LocalStore
 from storage.objectstore import Bucket
 from storage.s3_store import S3Store
 from tests.services import free_port, wait_for_port
+from tests.stack import STORES
 
 ACCESS, SECRET, REGION = "testing", "testing", "us-east-1"
 PART_SIZE = 5 * 1024 * 1024  # the S3 minimum, so that a 12 MB object goes up in three parts
@@ -78,7 +79,7 @@ def moto_server():
         server.stop()
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=STORES)
 def store(request, tmp_path):
     """An empty archive with its buckets, of each backend (s3: fresh buckets under a unique prefix)."""
     if request.param == "local":

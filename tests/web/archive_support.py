@@ -14,6 +14,7 @@ from storage.config import open_store
 from storage.models import Document, DocumentVersion, PendingUpload, RetentionClass
 from storage.objectstore import Bucket
 from tests.s3_fixtures import archive_url, shared_moto_server  # noqa: F401  (a fixture)
+from tests.stack import STORES
 from tests.storage.archive.files import text_pdf
 from tests.web.conftest import Browser, seed_web_data, test_settings
 from web.app import create_app
@@ -40,7 +41,7 @@ def build_app(db, tmp_path, archive: str, **config):
     return create_app(settings, db, TESTING=True, **config)
 
 
-@pytest.fixture(params=["local", "s3"])
+@pytest.fixture(params=STORES)
 def archive_app(request, db, tmp_path):
     """The app on SQLite and PostgreSQL (``db``), over the local store and moto's S3."""
     if request.param == "local":

@@ -12,6 +12,7 @@ from engine.demo import seed_demo_organization
 from engine.deployment import deploy
 from tests.conftest import SEED_FILES
 from tests.engine.helpers import PASSWORD, setup_review_loop
+from tests.stack import PRODUCTION, production_settings
 from web.app import create_app
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -19,6 +20,9 @@ FORM_TOKEN_INPUT = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 def test_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Development settings on the embedded stack; on the production stack, compose's (tests/stack.py)."""
+    if PRODUCTION:
+        return production_settings(database_url, tmp_path)
     settings = Settings.from_env({"ALUR_DATA_DIR": str(tmp_path), "ALUR_DATABASE_URL": database_url,
                                   "ALUR_SECRET_KEY": "kunci-uji-web", "ALUR_ENV": "development"})
     return replace(settings, dev_mode=True)
