@@ -92,6 +92,8 @@ def classify(piece: Piece, page: int) -> Shape | list[tuple[tuple[float, float],
     points = _dedupe(piece.points)
     if max(w, h) <= HEAD_MAX and not piece.curved:
         vertices = _corners(points)
+        if _small_pentagon(vertices, (x0, top, x1, bottom)):
+            return Shape("pentagon", x0, top, x1, bottom, page, vertices)
         if len(vertices) == 3 or piece.filled:
             return Shape("head", x0, top, x1, bottom, page, vertices or points)
     if min(w, h) < MIN_SYMBOL:
@@ -113,6 +115,13 @@ def classify(piece: Piece, page: int) -> Shape | list[tuple[tuple[float, float],
         kind = "capsule" if _corner_count(vertices, box) == 0 else "rectangle"
         return Shape(kind, x0, top, x1, bottom, page, vertices)
     return None
+
+
+def _small_pentagon(vertices, box) -> bool:
+    """An off-page connector shrunk to its letter (a word processor fits the shape to its text): five
+    corners, two of them the box's, where an arrowhead (filled, small too) has three."""
+    x0, top, x1, bottom = box
+    return len(vertices) == 5 and min(x1 - x0, bottom - top) >= 3 and _corner_count(vertices, box) >= 2
 
 
 def _corner_count(points, box) -> int:

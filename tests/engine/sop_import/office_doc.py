@@ -19,15 +19,19 @@ PAGE_W, PAGE_H, MARGIN = 842.0, 595.0, 30.0
 ROW_H, HEAD1, HEAD2 = 50.0, 14.0, 24.0
 GLUE = {"top": 0, "right": 1, "bottom": 2, "left": 3}
 
-_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
- xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
- xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
- xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
- xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
- xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
- office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.graphics">
-<office:styles><draw:marker draw:name="Arrow" svg:viewBox="0 0 20 30" svg:d="M10 0l-10 30h20z"/></office:styles>
+
+def odf_root(kind: str) -> str:
+    """The opening of a flat ODF document of ``kind`` (graphics, text) with the namespaces both generators use."""
+    spaces = {"office": "office:1.0", "style": "style:1.0", "text": "text:1.0", "table": "table:1.0",
+              "draw": "drawing:1.0", "fo": "xsl-fo-compatible:1.0", "svg": "svg-compatible:1.0"}
+    declared = " ".join(f'xmlns:{prefix}="urn:oasis:names:tc:opendocument:xmlns:{name}"'
+                        for prefix, name in spaces.items())
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document {declared} office:version="1.3" '
+            f'office:mimetype="application/vnd.oasis.opendocument.{kind}">\n')
+
+
+_HEAD = odf_root("graphics") + """<office:styles>
+<draw:marker draw:name="Arrow" svg:viewBox="0 0 20 30" svg:d="M10 0l-10 30h20z"/></office:styles>
 <office:automatic-styles>
 <style:page-layout style:name="PM1"><style:page-layout-properties fo:margin-top="0pt" fo:margin-bottom="0pt"
  fo:margin-left="0pt" fo:margin-right="0pt" fo:page-width="842pt" fo:page-height="595pt"
@@ -242,8 +246,8 @@ def soffice_pdf(source: Path) -> Path:
     """LibreOffice's PDF export of ``source`` beside it (a private profile: parallel runs do not collide)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise RuntimeError("LibreOffice (soffice) is not installed: install libreoffice-draw-nogui "
-                           "(make test installs TEST_DEBS)")
+        raise RuntimeError("LibreOffice (soffice) is not installed: install libreoffice-draw-nogui and "
+                           "libreoffice-writer-nogui (make test installs TEST_DEBS)")
     profile = source.parent / "lo-profile"
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                     "--outdir", str(source.parent), str(source)], check=True, capture_output=True, timeout=180)
