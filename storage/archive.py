@@ -3,10 +3,12 @@
 Consistency between the catalog (SQL) and the buckets comes from one guarded sequence
 (:meth:`ArchiveService._guarded_put`):
 
-1. commit an intent row (``PendingUpload``) naming the bucket and key;
-2. write the object (its SHA-256 and class travel in the object's metadata, so the catalog can be
-   rebuilt from the buckets);
-3. in one transaction: the catalog rows, the audit record, and the intent's removal.
+1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, in the
+   transaction that checked the form and the viewer's right to file it);
+2. write the object in one PUT (its SHA-256, computed by the store over the bytes it sends, and its
+   class travel in the object's metadata, so the catalog can be rebuilt from the buckets);
+3. in one transaction: the catalog rows with the text read at ingest, the audit record, and the
+   intent's removal.
 
 If step 2 fails nothing is catalogued and the caller gets the store's error (``StoreUnavailable``
 names the store). If step 3 fails, the version written in step 2 is destroyed again. If the process
@@ -89,9 +91,11 @@ def object_key(uid: str) -> str:
 class ArchiveService:
     """Documents in an :class:`ObjectStore`, catalogued in the shared database.
 
-    ``ocr_runner(version_id)`` is called after a PDF or a scan is catalogued, to extract its text
-    (the PDF's text layer, else OCR): until then the version's ``ocr_status`` is ``pending`` and the
-    document is found by its title and ringkasan, not yet by its body. The default runs the
+    The text of plain, office and short PDF files is read at ingest and committed with the catalog
+    rows (see :func:`storage.text.ingest_text`). ``ocr_runner(version_id)`` is called after a scan or
+    a long PDF is catalogued, to extract its text (the PDF's text layer, else OCR): until then the
+    version's ``ocr_status`` is ``pending`` and the document is found by its title and ringkasan,
+    not yet by its body. The default runs the
     extraction in-process at once after the commit, from the upload's spool (:meth:`run_ocr` reads
     the stored object instead); ``storage.tasks.queue_ocr`` hands it to a Celery worker.
     """

@@ -225,8 +225,8 @@ def _check_pdf_opens(spool: BinaryIO, name: str) -> None:
     """A header alone proves nothing: the PDF must parse and have at least one page.
 
     A structural check by PDFium (C, about a millisecond): it reads the trailer, the cross-reference
-    table and the page tree; no page is parsed and no text extracted (that happens after the
-    catalog commit, see ``storage.archive``).
+    table and the page tree; no page is parsed here (the text layer is read by
+    ``storage.text.ingest_text``).
     """
     spool.seek(0)
     try:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from alur.config import Settings
 from engine.models import AuditEvent
+from storage import text as texts
 from storage.archive import ArchiveService, RetentionLocked
 from storage.cli import archive as archive_group
 from storage.objectstore import Bucket
@@ -94,6 +95,26 @@ def test_ocr_runner_is_pluggable_and_the_task_is_idempotent(archive_db, store, v
     assert archive.run_ocr(queued[0]) == "done"
     assert archive.run_ocr(queued[0]) == "done" and archive.pending_ocr() == []
     assert archive.search(viewers["staff_bkd"], text="jembatan").total == 1
+
+
+def test_a_short_pdf_is_searchable_when_add_returns_and_a_long_one_goes_to_the_runner(
+        archive_db, store, viewers, monkeypatch):
+    """The text layer of a short PDF is committed with the catalog rows, so no worker is needed to
+    find it; a longer one is left to the text runner, and found once the runner has done it."""
+    queued = []
+    archive = ArchiveService(archive_db, store, ocr_runner=queued.append)
+    staff = viewers["staff_bkd"]
+    short = archive.add(staff, io.BytesIO(text_pdf("rekapitulasi jembatan")), "pendek.pdf", metadata("Pendek"))
+    assert queued == [] and short.current.text_source == "pdf_text" and short.current.ocr_status is None
+    assert [hit.document.id for hit in archive.search(staff, text="rekapitulasi").hits] == [short.id]
+
+    monkeypatch.setattr(texts, "INLINE_PDF_PAGES", 0)
+    long = archive.add(staff, io.BytesIO(text_pdf("inventarisasi aset daerah")), "panjang.pdf", metadata("Panjang"))
+    assert queued == [long.current.id] and archive.search(staff, text="inventarisasi").total == 0
+    assert archive.run_ocr(queued[0]) == "none"
+    version = archive.get(staff, long.id).current
+    assert (version.text_source, version.ocr_status) == ("pdf_text", None)
+    assert [hit.document.id for hit in archive.search(staff, text="inventarisasi").hits] == [long.id]
 
 
 def test_ocr_task_is_registered_on_the_worker_app():
