@@ -346,14 +346,7 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
             ya = [t for t, label in outgoing if label == "ya"]
             unlabelled = [t for t, label in outgoing if not label]
             if not tidak:
-                back = [t for t in unlabelled if order[t] <= index]
-                forward_unlabelled = [t for t in unlabelled if order[t] > index]
-                if back:
-                    tidak = back[:1]
-                    report.infer(f"Tidak target of step {step.number}", tidak[0], "medium",
-                                 "the unlabelled arrow leaving the diamond that goes back", step.number)
-                elif not ya and len(forward_unlabelled) >= 2:
-                    tidak = [max(forward_unlabelled, key=lambda t: order[t])]
+                tidak = _unlabelled_tidak(step, index, unlabelled, bool(ya), order, report)
             if not tidak:
                 report.warn("decision-without-tidak", f"step {step.number} is a decision (diamond) without a Tidak "
                             "flow; it is imported as a plain step", step=step.number)
@@ -383,6 +376,26 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
         if arrows and not outgoing and next_number:
             report.warn("no-outgoing-arrow", f"step {step.number} has no arrow to another step; the draft goes on "
                         f"to step {next_number}", step=step.number)
+
+
+def _unlabelled_tidak(step: SopStep, index: int, unlabelled: list[str], has_ya: bool, order: dict[str, int],
+                      report: ImportReport) -> list[str]:
+    """No "Tidak" word near any branch (missing, or further than the label reach from its arrow): the branch
+    going back is taken for Tidak, else the furthest of two forward ones. A guess, so it is reported as one
+    (low confidence) and warned about, for a reviewer to check in the modeler."""
+    back = [t for t in unlabelled if order[t] <= index]
+    forward = [t for t in unlabelled if order[t] > index]
+    if back:
+        target, reason = back[0], "the unlabelled arrow leaving the diamond that goes back"
+    elif not has_ya and len(forward) >= 2:
+        target, reason = max(forward, key=lambda t: order[t]), "of two unlabelled forward arrows, the furthest"
+    else:
+        return []
+    report.infer(f"Tidak target of step {step.number}", target, "low", reason + " (no Tidak label near it)",
+                 step.number)
+    report.warn("tidak-unlabelled", f"step {step.number}: no 'Tidak' label was found near the diamond's branches; "
+                f"the Tidak flow to step {target} is a guess (check it)", step=step.number)
+    return [target]
 
 
 def _partner(connector: Shape, sinks: list[Shape], backward: bool) -> Shape | None:

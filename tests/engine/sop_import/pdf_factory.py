@@ -68,6 +68,7 @@ class GenSop:
     with_header_only: bool = False
     style: DrawStyle = DrawStyle()
     connector_letters: bool = True  # off-page connectors carry their letter
+    tidak_lift: float = 0.0  # how far above its loop the Tidak label is printed (far: no label reaches it)
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = SIZE) -> list[str]:
@@ -325,7 +326,7 @@ def _loop(pdf: _Pdf, box, target) -> None:
         label_x = cx + w / 2 + 3
     pdf.pen.loop(start, channel, end)
     pdf.c.setFont(FONT, 6)
-    pdf.c.drawString(label_x, pdf.y(cy - 3), "Tidak")
+    pdf.c.drawString(label_x, pdf.y(cy - 3 - pdf.sop.tidak_lift), "Tidak")
 
 
 def _side_connector(pdf: _Pdf, table: _Table, lane: int, box, letter: str, incoming: bool) -> None:

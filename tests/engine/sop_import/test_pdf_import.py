@@ -86,6 +86,16 @@ def test_unlettered_connectors_loop_back_is_reported_as_a_guess(tmp_path):
     assert [i.subject for i in report.low_confidence] == ["connector"]
 
 
+def test_tidak_label_far_from_its_arrow_is_a_guess_the_reviewer_sees(tmp_path):
+    sop = sample_sop(lanes=3, tidak_lift=40)
+    definition, report = import_sop(write_sop_pdf(tmp_path / "far-labels.pdf", sop))
+    decisions = [str(i + 1) for i, s in enumerate(sop.steps) if s.decision]
+    assert {step.number: step.no_target for step in definition.steps if step.decision} == {
+        str(i + 1): str(s.no_target + 1) for i, s in enumerate(sop.steps) if s.decision}
+    assert sorted(i.step for i in report.low_confidence if i.subject.startswith("Tidak target")) == decisions
+    assert sorted(w.step for w in report.warnings if w.code == "tidak-unlabelled") == decisions
+
+
 def test_identity_part(imported):
     sop, definition, report, _ = imported["a4-portrait-3-lanes-pengesahan-label"]
     identity = definition.identity
