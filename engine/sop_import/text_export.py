@@ -37,6 +37,10 @@ REVIEW_AFTER_REPORT = re.compile(r"\b(?:melaporkan|menyampaikan)\s+(?:kepada|ke)
                                  re.I)
 AFTER_PROCESS = re.compile(r"\bsetelah\s+(?:proses\s+|dilakukan\s+)?((?:uji|verifikasi|validasi|pemeriksaan|"
                            r"penelitian|rapat|klarifikasi)\s+\w+)", re.I)
+RECEIVED_FROM = re.compile(r"\b(?:menerima|terima)\b.{0,160}?\b(?:dari|(?:yang\s+)?(?:telah\s+|sudah\s+)?"
+                           r"(?:dikumpulkan|disusun|disiapkan|dibuat|diajukan|dikirim)(?:\s+oleh)?)\s+(.{3,60})",
+                           re.I)
+QUESTION = re.compile(r"\bapakah\b|\b(?:di)?(?:setujui|sesuai|lengkap|benar|valid|memenuhi\s+syarat)\s*\?", re.I)
 NEGATIVE = re.compile(r"\b(apabila|jika|bila)\s+(belum|tidak)\b|\btidak\s+disetujui\b|dikembalikan\s+untuk", re.I)
 SENIORITY = [r"gubernur", r"sekretaris\s+daerah|sekda", r"kepala\s+(badan|dinas|biro|kantor)|kaban|kadis|karo",
              r"atasan", r"sekretaris", r"kepala\s+(bidang|bagian)|kabid|kabag", r"pimpinan",
@@ -68,6 +72,19 @@ def match_lane(phrase: str, lanes: list[str]) -> str | None:
             if score > best_score or (score == best_score and best and len(lane_words) > len(_tokens(best))):
                 best, best_score = lane, score
     return best
+
+
+def _not_performers(text: str, lanes: list[str]) -> set[str]:
+    """Lanes the wording names as someone else: reported to, coordinated with, or received from."""
+    named = [m.group(1) or m.group(2) for m in NOT_PERFORMER.finditer(text)]
+    named += [m.group(1) for m in RECEIVED_FROM.finditer(text)]
+    return {match_lane(phrase, lanes) for phrase in named} - {None}
+
+
+def _next_column(lane: str, lanes: list[str], excluded: set[str]) -> str:
+    """The first Pelaksana column right of ``lane`` that the wording does not exclude (else the first one)."""
+    after = [other for other in lanes[lanes.index(lane) + 1:] if other not in excluded]
+    return (after or [other for other in lanes if other not in excluded] or lanes)[0]
 
 
 def _seniority(lane: str) -> int:
@@ -122,6 +139,8 @@ def _tabbed_rows(text: str):
     return lanes, rows, identity_lines, header
 
 
+HEADER_AGAIN = re.compile(r"\bpelaksana\b.*\b(?:mutu|pendukung)\b", re.I)
+COLUMN_START = re.compile(r"\s{2,}|\s\d{1,2}\s?[.']\s?(?=[A-Z])|\s\[|\s\||\s\d\.\s")  # a wide gap, "| ", "2. UU"
 STEP_LINE = re.compile(r"^\s*(\d{1,2})\s*[\[|(]?\s*((?:Me|Di|Ber|Ter|Pe|Ke|Hasil|Dokumen)[a-z]+\b.*)$")
 WAKTU_TEXT = re.compile(r"\d+\s*(?:\([^)]*\)\s*)?(?:menit|jam|hari(?:\s+kerja)?)|secara\s+berkala[\w ,]*|setiap\s+saat|"
                         r"tentatif|pada\s+hari\s+jam\s+kerja", re.I)
@@ -135,17 +154,24 @@ def _untabbed_rows(text: str):
     if header_at is None:
         return None
     rows, block = [], []
-    for line in raw[header_at:]:
+    for line in raw[header_at + 1:]:
         match = STEP_LINE.match(line)
         if match and (not rows or int(match.group(1)) == int(rows[-1]["number"]) + 1):
             rows.append({"number": match.group(1), "kegiatan": match.group(2), "residue": {}, "kelengkapan": "",
                          "waktu": "", "output": "", "keterangan": "", "block": [line]})
+        elif rows and HEADER_AGAIN.search(line):
+            rows[-1]["block"].append(None)  # the header repeated on the next page: not this step's text
         elif rows:
             rows[-1]["block"].append(line)
     context = ""
     for row in rows:
-        block = " ".join(row.pop("block"))
+        lines = row.pop("block")
+        lines = lines[:lines.index(None)] if None in lines else lines
+        block = " ".join(lines)
         context += " " + block
+        # the Kegiatan column is the first in each line, before the next column's start: the wording cues' text
+        lines[0] = row["kegiatan"]  # the step line without its number
+        row["context"] = " ".join(COLUMN_START.split(line.strip())[0] for line in lines if line.strip())
         waktu = WAKTU_TEXT.search(block)
         row["waktu"] = waktu.group(0).strip() if waktu else ""
         row["kegiatan"] = re.split(r"\s{2,}|\s\d\.\s|\s\[|\s\|", row["kegiatan"])[0].strip(" [|")
@@ -187,7 +213,8 @@ def infer(rows: list[dict], lanes: list[str], report: ImportReport, force_low: b
                        output=row["output"], keterangan=row["keterangan"])
         step.durasi, step.basis, _ = parse_waktu(step.waktu)
         residue = row["residue"]
-        excluded = {match_lane(m.group(1) or m.group(2), lanes) for m in NOT_PERFORMER.finditer(kegiatan)} - {None}
+        cues = row.get("context") or kegiatan
+        excluded = _not_performers(cues, lanes)
         previous = steps[-1] if steps else None
         previous_row = rows[index - 1] if index else None
         diamond = [i for i, text in residue.items() if DIAMOND.search(text)]
@@ -197,7 +224,7 @@ def infer(rows: list[dict], lanes: list[str], report: ImportReport, force_low: b
         subject = match_lane(head, lanes) if head else None
         handover = None
         if previous is not None:
-            for match in HANDOVER.finditer(previous.documentation):
+            for match in HANDOVER.finditer(previous_row.get("context") or previous.documentation):
                 handover = match_lane(match.group(1), lanes) or handover
         arrow = [i for i, text in (previous_row or {}).get("residue", {}).items() if ARROW.search(text)]
         if diamond:
@@ -218,6 +245,10 @@ def infer(rows: list[dict], lanes: list[str], report: ImportReport, force_low: b
             note(step, back, "low", f"after step {previous.number} the work returns to whoever sent it ({back})")
         elif previous is not None and previous.lane not in excluded:
             note(step, previous.lane, "low", "no cue in the wording: the lane of the step before")
+        elif previous is not None:
+            lane = _next_column(previous.lane, lanes, excluded)
+            note(step, lane, "low", f"the work comes from {previous.lane} (step {previous.number}): the next "
+                 "Pelaksana column, the order the table's columns follow")
         else:
             candidates = [lane for lane in lanes if lane not in excluded] or lanes
             note(step, candidates[0], "low", "no cue in the wording: the first Pelaksana column")
@@ -229,10 +260,14 @@ def infer(rows: list[dict], lanes: list[str], report: ImportReport, force_low: b
                 step.decision = True
                 report.infer(f"decision at step {step.number}", "yes", "medium", "'Tidak' label residue in its row",
                              step.number)
-            elif NEGATIVE.search(kegiatan):
+            elif NEGATIVE.search(cues):
                 step.decision = True
                 report.infer(f"decision at step {step.number}", "yes", "medium",
                              "the Kegiatan says what happens when it is not approved", step.number)
+            elif QUESTION.search(cues):
+                step.decision = True
+                report.infer(f"decision at step {step.number}", "yes", "medium",
+                             f"the Kegiatan is worded as a question ({QUESTION.search(cues).group(0)!r})", step.number)
         if previous is not None and not previous.decision and any(
                 re.fullmatch(r"\s*ya\s*", t, re.I) for t in residue.values()) and previous.number not in implicit:
             previous.decision = True
