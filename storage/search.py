@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from sqlalchemy import desc, false, func, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy import and_, desc, false, func, select
+from sqlalchemy.orm import Session, defer, joinedload
 
 from engine.db import Database
 from engine.models import Unit
@@ -49,6 +49,10 @@ class SearchQuery:
             raise ValueError(f"bentuk must be one of {', '.join(BENTUK)}")
         if self.page < 1 or not 1 <= self.per_page <= MAX_PER_PAGE:
             raise ValueError(f"page must be at least 1 and per_page between 1 and {MAX_PER_PAGE}")
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
 
 
 @dataclass(frozen=True)
@@ -116,11 +120,8 @@ def search(db: Database, viewer: Viewer, query: SearchQuery) -> SearchResults:
         sqlite = session.bind.dialect.name == "sqlite"
         unit_id = _unit_id(session, query.unit) if query.unit else None
         # One grouped query over the viewer's matching documents gives the total and all five facets.
-        cube = _cube(session, sqlite, words, viewer)
-        tests = _tests(query, unit_id)
-        total = sum(count for *values, count in cube if all(test(values) for test in tests.values()))
-        facets = {name: _facet(session, sqlite, name, cube, [t for f, t in tests.items() if f != name])
-                  for name in FACETS}
+        total, counts = _drill_down(_cube(session, sqlite, words, viewer), _tests(query, unit_id))
+        facets = {name: _facet(session, sqlite, name, counts[name]) for name in FACETS}
         hits = _hits(session, sqlite, words, viewer, _filters(query, unit_id), query) if total else []
     return SearchResults(total, query.page, query.per_page, hits, facets)
 
@@ -177,64 +178,83 @@ def _opaque(sqlite: bool, condition):
     return func.ifnull(condition, 0) if sqlite else condition
 
 
-def _word_condition(sqlite: bool, words: list[str]):
-    """Documents matching every word; on SQLite driven from the FTS table (one MATCH per search)."""
-    if sqlite:
-        return Document.id.in_(select(index.fts.c.rowid).where(index.sqlite_match(words)))
+def _pg_matches(words: list[str]):
+    """PostgreSQL: documents matching every word, through the GIN expression index."""
     return index.pg_vector().op("@@")(index.pg_query(words))
 
 
 def _cube(session: Session, sqlite: bool, words: list[str], viewer: Viewer) -> list[tuple]:
     """Counts of the documents the viewer may see that match the words, per combination of facet
     values, before any facet filter: the drill-down counts and the total all derive from it."""
-    if not words:
-        # Index-only scan (else SQLite may OR two indexes for the access rule and sort the union).
-        statement = select(*_CUBE, func.count()).where(_opaque(sqlite, visible(viewer)))
-    elif sqlite:
-        # From the FTS table: one MATCH, then each matched id looked up by primary key.
-        statement = (select(*_CUBE, func.count()).select_from(index.fts).join(Document, index.sqlite_join_on())
-                     .where(index.sqlite_match(words), visible(viewer)))
-    else:
-        statement = select(*_CUBE, func.count()).where(visible(viewer), _word_condition(sqlite, words))
-    return [tuple(row) for row in session.execute(statement.group_by(*_CUBE))]
+    columns, condition = _CUBE, _opaque(sqlite, visible(viewer))
+    if words and sqlite:
+        # One MATCH; each matched id is looked up in the covering index, never in the table.
+        columns = [index.covered.c[column.key] for column in _CUBE]
+        matched = select(index.fts.c.rowid).where(index.sqlite_match(words))
+        condition = and_(index.covered.c.id.in_(matched), index.on_covered(visible(viewer)))
+    elif words:
+        condition = and_(visible(viewer), _pg_matches(words))
+    # Without words: an index-only scan (else SQLite may OR two indexes for the access rule and sort
+    # the union).
+    statement = select(*columns, func.count()).where(condition).group_by(*columns)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+_PAGE_OPTIONS = (defer(Document.body_text), joinedload(Document.unit, innerjoin=True))
+
+
+def _by_date(table=Document.__table__) -> tuple:
+    return desc(table.c.created_at), desc(table.c.id)
 
 
 def _hits(session: Session, sqlite: bool, words: list[str], viewer: Viewer, filters: list,
           query: SearchQuery) -> list[Hit]:
-    by_date = (desc(Document.created_at), desc(Document.id))
-    offset = (query.page - 1) * query.per_page
     if not words:
-        # Newest first off a (facet, created_at) index or the created_at index, filtering as it reads.
-        statement = (select(Document).where(_opaque(sqlite, visible(viewer)), *filters)
-                     .options(defer(Document.body_text), selectinload(Document.unit))
-                     .order_by(*by_date).limit(query.per_page).offset(offset))
-        return [Hit(document, _opening(document), None) for document in session.scalars(statement)]
-    if not sqlite:
-        rank, snippet = index.pg_rank(words), index.pg_snippet(words)
-        statement = (select(Document, rank, snippet)
-                     .where(visible(viewer), *filters, _word_condition(sqlite, words))
-                     .options(defer(Document.body_text), selectinload(Document.unit)))
-        order = (desc(rank), *by_date) if query.order == "relevance" else by_date
-        rows = session.execute(statement.order_by(*order).limit(query.per_page).offset(offset)).all()
-        return [Hit(document, Snippet.parse(marked), score) for document, score, marked in rows]
-    # SQLite: rank the page from the FTS table, then read the page's documents and make the
-    # snippets of those rows only (snippet() re-reads and re-tokenizes the text of each row).
-    rank = index.sqlite_rank()
-    statement = (select(Document.id, rank).select_from(index.fts)
-                 .join(Document, index.sqlite_join_on())
-                 .where(index.sqlite_match(words), visible(viewer), *filters))
-    order = (rank, *by_date) if query.order == "relevance" else by_date
-    page = session.execute(statement.order_by(*order).limit(query.per_page).offset(offset)).all()
-    ids = [document_id for document_id, _score in page]
+        return _date_page(session, sqlite, viewer, filters, query)
+    if sqlite:
+        return _sqlite_page(session, words, viewer, filters, query)
+    return _pg_page(session, words, viewer, filters, query)
+
+
+def _date_page(session: Session, sqlite: bool, viewer: Viewer, filters: list, query: SearchQuery) -> list[Hit]:
+    """Newest first off a (facet, created_at) index or the created_at index, filtering as it reads."""
+    statement = (select(Document).where(_opaque(sqlite, visible(viewer)), *filters).options(*_PAGE_OPTIONS)
+                 .order_by(*_by_date()).limit(query.per_page).offset(query.offset))
+    return [Hit(document, _opening(document), None) for document in session.scalars(statement)]
+
+
+def _pg_page(session: Session, words: list[str], viewer: Viewer, filters: list, query: SearchQuery) -> list[Hit]:
+    rank, snippet = index.pg_rank(words), index.pg_snippet(words)
+    statement = (select(Document, rank, snippet).where(visible(viewer), *filters, _pg_matches(words))
+                 .options(*_PAGE_OPTIONS))
+    order = (desc(rank), *_by_date()) if query.order == "relevance" else _by_date()
+    rows = session.execute(statement.order_by(*order).limit(query.per_page).offset(query.offset)).all()
+    return [Hit(document, Snippet.parse(marked), score) for document, score, marked in rows]
+
+
+def _sqlite_page(session: Session, words: list[str], viewer: Viewer, filters: list,
+                 query: SearchQuery) -> list[Hit]:
+    """Rank the matches off the FTS table and the covering index (no table row is read), then read
+    the page's documents with their snippets: snippet() re-reads and re-tokenizes the text of a row,
+    so it is made for the rows of the page only."""
+    rank, covered = index.sqlite_rank(), index.covered
+    statement = (select(covered.c.id, rank).select_from(index.fts)
+                 .join(covered, index.fts.c.rowid == covered.c.id)
+                 .where(index.sqlite_match(words), *map(index.on_covered, (visible(viewer), *filters))))
+    order = (rank, *_by_date(covered)) if query.order == "relevance" else _by_date(covered)
+    page = session.execute(statement.order_by(*order).limit(query.per_page).offset(query.offset)).all()
+    found = _sqlite_documents(session, words, [document_id for document_id, _score in page])
+    return [Hit(*found[document_id], score) for document_id, score in page]
+
+
+def _sqlite_documents(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple[Document, Snippet]]:
+    """The page's documents (with their units) and snippets, in one statement."""
     if not ids:
-        return []
-    documents = {d.id: d for d in session.scalars(
-        select(Document).where(Document.id.in_(ids))
-        .options(defer(Document.body_text), selectinload(Document.unit)))}
-    marked = dict(session.execute(select(index.fts.c.rowid, index.sqlite_snippet())
-                                  .where(index.sqlite_match(words), index.fts.c.rowid.in_(ids))).all())
-    return [Hit(documents[document_id], Snippet.parse(marked.get(document_id)), score)
-            for document_id, score in page]
+        return {}
+    statement = (select(Document, index.sqlite_snippet()).select_from(index.fts)
+                 .join(Document, index.sqlite_join_on())
+                 .where(index.sqlite_match(words), index.sqlite_among(ids)).options(*_PAGE_OPTIONS))
+    return {document.id: (document, Snippet.parse(marked)) for document, marked in session.execute(statement)}
 
 
 def _opening(document: Document) -> Snippet:
@@ -242,13 +262,23 @@ def _opening(document: Document) -> Snippet:
     return Snippet((((document.ringkasan or document.title)[:SNIPPET_CHARS], False),))
 
 
-def _facet(session: Session, sqlite: bool, name: str, cube: list[tuple], tests: list) -> list[FacetValue]:
-    """One facet's counts from the cube, with every filter applied except its own."""
-    position = _POSITION[name]
-    counts: dict = {}
+def _drill_down(cube: list[tuple], tests: dict) -> tuple[int, dict[str, dict]]:
+    """One pass over the cube: the total (combinations meeting every filter) and each facet's counts
+    per value (combinations meeting every filter except the facet's own)."""
+    total, counts = 0, {name: {} for name in FACETS}
     for *values, count in cube:
-        if all(test(values) for test in tests):
-            counts[values[position]] = counts.get(values[position], 0) + count
+        failed = [name for name, test in tests.items() if not test(values)]
+        if len(failed) > 1:
+            continue
+        total += 0 if failed else count
+        for name in failed or FACETS:
+            value = values[_POSITION[name]]
+            counts[name][value] = counts[name].get(value, 0) + count
+    return total, counts
+
+
+def _facet(session: Session, sqlite: bool, name: str, counts: dict) -> list[FacetValue]:
+    """One facet's values with their counts and labels, in the order of the facet's column."""
     if name == "unit":
         units = session.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.id.in_(list(counts)))).all() \
             if counts else []

@@ -19,7 +19,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import Connection, Engine, column, func, literal_column, table, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.util import ClauseAdapter
 
 from storage.models import Document
 
@@ -71,6 +74,16 @@ SEARCH_INDEXES = {FACET_INDEX: "klasifikasi, unit_id, year, sop_key, bentuk",
 FACET_DDL: tuple[str, ...] = tuple(f"CREATE INDEX IF NOT EXISTS {name} ON documents ({columns})"
                                    for name, columns in SEARCH_INDEXES.items())
 FACET_DROP: tuple[str, ...] = tuple(f"DROP INDEX IF EXISTS {name}" for name in SEARCH_INDEXES)
+# SQLite only (migration 0007): COVER_INDEX holds, in id order, every column a search with words reads
+# from a matched document (the access rule's, the facets', the date order's). FTS5 yields matching
+# rowids; looking each up in the table reads a whole row (title, ringkasan and body inline, ~1 KB), and a
+# common word matches 12% of the catalog, so the lookups dominated the search. The index is ~40 bytes a
+# row. SQLite prefers the rowid for ``id = ?`` whatever the cost, so :func:`covered` names the index
+# with INDEXED BY. PostgreSQL matches through the GIN bitmap and reads the heap anyway: no use there.
+COVER_INDEX = "ix_documents_search_cover"
+_COVER_COLUMNS = "id, klasifikasi, unit_id, published, year, sop_key, bentuk, created_at"
+SQLITE_COVER_DDL: tuple[str, ...] = (f"CREATE INDEX IF NOT EXISTS {COVER_INDEX} ON documents ({_COVER_COLUMNS})",)
+SQLITE_COVER_DROP: tuple[str, ...] = (f"DROP INDEX IF EXISTS {COVER_INDEX}",)
 
 
 def is_sqlite(bind: Connection | Engine) -> bool:
@@ -79,7 +92,7 @@ def is_sqlite(bind: Connection | Engine) -> bool:
 
 def install(bind: Connection | Engine) -> None:
     """Create the index structures if missing (idempotent); on SQLite also re-index existing rows."""
-    statements = (SQLITE_DDL if is_sqlite(bind) else POSTGRES_DDL) + FACET_DDL
+    statements = (SQLITE_DDL + SQLITE_COVER_DDL if is_sqlite(bind) else POSTGRES_DDL) + FACET_DDL
     if isinstance(bind, Engine):
         with bind.begin() as connection:
             _run(connection, statements)
@@ -97,7 +110,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     made by raw SQL (and the search indexes), so autogenerate must neither drop them nor create them."""
     if type_ == "table" and name and name.startswith(FTS_TABLE):
         return False
-    if type_ == "index" and (name == GIN_INDEX or name in SEARCH_INDEXES):
+    if type_ == "index" and (name in (GIN_INDEX, COVER_INDEX) or name in SEARCH_INDEXES):
         return False
     return True
 
@@ -135,6 +148,32 @@ def sqlite_match(query_words: list[str]) -> ColumnElement:
 
 def sqlite_join_on() -> ColumnElement:
     return fts.c.rowid == Document.id
+
+
+def sqlite_among(ids: list[int]) -> ColumnElement:
+    """FTS rows among ``ids``, filtered after the MATCH: given ``rowid IN (...)`` as a constraint,
+    FTS5 re-runs the MATCH once per id (a seek into the doclist each), slower than one read of it."""
+    return (fts.c.rowid + 0).in_(ids)
+
+
+class _Covered(Alias):
+    """``documents AS covered INDEXED BY ix_documents_search_cover`` on SQLite (see COVER_INDEX)."""
+
+    inherit_cache = True
+
+
+@compiles(_Covered, "sqlite")
+def _covered_sql(element, compiler, **kw) -> str:
+    sql = compiler.visit_alias(element, **kw)
+    return f"{sql} INDEXED BY {COVER_INDEX}" if kw.get("asfrom") else sql
+
+
+covered = _Covered._construct(Document.__table__, name="covered")
+
+
+def on_covered(condition: ColumnElement) -> ColumnElement:
+    """A condition on Document's columns (the access rule, a facet filter) restated on :data:`covered`."""
+    return ClauseAdapter(covered).traverse(condition)
 
 
 def sqlite_rank() -> ColumnElement:

@@ -6,8 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from alur.migrate import upgrade
 from alur.schema import metadata
+from engine.db import Database
+from engine.organization import get_or_create_unit
 from storage import search_index
+from storage.access import Viewer
+from storage.archive import ArchiveService
+from storage.local_store import LocalStore
 from tests.storage.archive.conftest import add_text
 
 
@@ -39,3 +45,24 @@ def test_query_syntax_is_never_passed_through(archive, viewers):
                   "'; DROP TABLE documents; --"):
         assert archive.search(staff, text=query).total in (0, 1)
     assert archive.search(staff, text="ANGGARAN   belanja!").total == 1
+
+
+def test_a_migrated_database_has_every_structure_the_search_uses(database_url, tmp_path):
+    """Production databases are built by the migrations, not by create_all and install(): the FTS
+    triggers and (SQLite) the covering index the search names must come from them, or a search fails."""
+    upgrade(database_url)
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            get_or_create_unit(session, "BKD")
+        store = LocalStore(tmp_path / "archive")
+        store.ensure_buckets()
+        archive, system = ArchiveService(db, store), Viewer.system()
+        add_text(archive, system, "Rencana kerja", "rencana strategis dinas")
+        add_text(archive, system, "Laporan", "laporan tahunan", klasifikasi="dikecualikan")
+        found = archive.search(system, text="strategis")
+        assert [hit.document.title for hit in found.hits] == ["Rencana kerja"]
+        assert found.hits[0].snippet.matched == ["strategis"]
+        assert archive.search(Viewer("tamu", None), text="laporan").total == 0  # the access rule holds
+    finally:
+        db.dispose()
