@@ -152,7 +152,11 @@ def serve(host: str, port: int, with_worker: bool) -> None:
     import sys
     from werkzeug.serving import run_simple
     from web.app import create_app
-    app = create_app(settings(), database())
+    options = {}
+    if with_worker:  # the worker beside the server OCRs the scans, not the request
+        from storage.tasks import queue_ocr
+        options["ALUR_ARCHIVE_OCR_RUNNER"] = queue_ocr
+    app = create_app(settings(), database(), **options)
     worker = None
     if with_worker:
         worker = subprocess.Popen([sys.executable, "-c", "from alur.cli import main; main()", "worker", "--beat"],

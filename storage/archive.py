@@ -312,10 +312,14 @@ class ArchiveService:
                          version=version.number, characters=len(text), error=error or None)
             return version.ocr_status or "none"
 
-    def pending_ocr(self) -> list[int]:
-        """Versions whose OCR has not run (no worker yet, or the queue was down): run them again."""
+    def pending_ocr(self, stored_before: datetime | None = None) -> list[int]:
+        """Versions whose OCR has not run (no worker yet, or the queue was down): run them again.
+        ``stored_before`` leaves out the versions still on their first way through the queue."""
+        query = select(DocumentVersion.id).where(DocumentVersion.ocr_status == "pending")
+        if stored_before is not None:
+            query = query.where(DocumentVersion.created_at < stored_before)
         with self.db.session() as session:
-            return list(session.scalars(select(DocumentVersion.id).where(DocumentVersion.ocr_status == "pending")))
+            return list(session.scalars(query.order_by(DocumentVersion.id)))
 
     # -- reading ----------------------------------------------------------------------------------
 

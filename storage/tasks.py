@@ -1,20 +1,27 @@
-"""Celery tasks of the archive: OCR of scans, and the daily expiry of exemption periods.
+"""Celery tasks of the archive: OCR of scans (queued by the web app, swept up again when a queueing
+was lost), and the daily expiry of exemption periods.
 
 Registered on ``engine.worker.celery_app`` when this module is imported; the worker imports it
 (``import storage.tasks`` in engine/worker.py, the lead's change). Tasks take ids, never objects,
 and are idempotent: ``run_ocr`` leaves a version whose OCR is done or failed alone, so a
 redelivery after a worker crash (acks_late) repeats nothing.
 
-Until a worker runs, :class:`~storage.archive.ArchiveService` OCRs in-process; give it
-``ocr_runner=queue_ocr`` to hand the work to the worker instead.
+Without a runner, :class:`~storage.archive.ArchiveService` OCRs in-process (tests, the CLI); the
+production web app (web/wsgi.py) and ``alur serve --with-worker`` give it ``ocr_runner=queue_ocr``.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from alur.config import Settings
+from engine.timeutil import utcnow
 from engine.worker import celery_app
+
+# A version still pending this long after it was stored lost its queued job (broker down at upload,
+# job dropped): the sweep queues it again. run_ocr is idempotent, so a late first job does no harm.
+OCR_SWEEP_AFTER = timedelta(minutes=15)
+celery_app.conf.beat_schedule.setdefault("ocr-sweep", {"task": "alur.archive.ocr_sweep", "schedule": 600.0})
 
 
 @lru_cache(maxsize=1)
@@ -42,3 +49,13 @@ def expire_exemptions(now: str | None = None) -> list[int]:
 def queue_ocr(document_version_id: int) -> None:
     """An ``ocr_runner`` for ArchiveService that queues the OCR on the broker."""
     ocr.delay(document_version_id)
+
+
+@celery_app.task(name="alur.archive.ocr_sweep")
+def ocr_sweep(now: str | None = None) -> list[int]:
+    """Queue again the OCR of versions left pending (see OCR_SWEEP_AFTER); returns their ids."""
+    moment = datetime.fromisoformat(now) if now else utcnow()
+    pending = archive_service().pending_ocr(stored_before=moment - OCR_SWEEP_AFTER)
+    for version_id in pending:
+        queue_ocr(version_id)
+    return pending

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -91,6 +91,9 @@ def test_ocr_runner_is_pluggable_and_the_task_is_idempotent(archive_db, store, v
     document = archive.add(viewers["staff_bkd"], io.BytesIO(image_bytes(scanned_page(*LINES), "PNG")), "s.png",
                            metadata("Antre"))
     assert queued == [document.current.id] and archive.pending_ocr() == queued
+    stored = document.current.created_at
+    assert archive.pending_ocr(stored_before=stored) == []  # still on its first way through the queue
+    assert archive.pending_ocr(stored_before=stored + timedelta(seconds=1)) == queued  # left behind: swept
     assert archive.search(viewers["staff_bkd"], text="jembatan").total == 0
     assert archive.run_ocr(queued[0]) == "done"
     assert archive.run_ocr(queued[0]) == "done" and archive.pending_ocr() == []
@@ -120,7 +123,8 @@ def test_a_short_pdf_is_searchable_when_add_returns_and_a_long_one_goes_to_the_r
 def test_ocr_task_is_registered_on_the_worker_app():
     from engine.worker import celery_app
     import storage.tasks  # noqa: F401
-    assert {"alur.archive.ocr", "alur.archive.expire_exemptions"} <= set(celery_app.tasks)
+    assert {"alur.archive.ocr", "alur.archive.ocr_sweep", "alur.archive.expire_exemptions"} <= set(celery_app.tasks)
+    assert celery_app.conf.beat_schedule["ocr-sweep"]["task"] == "alur.archive.ocr_sweep"
 
 
 @pytest.fixture
