@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from engine.mailer import SmtpConfig, send_unsent
+from engine.ppid.letters import send_letters
 from engine.worker import _moment, _services, celery_app
 
 celery_app.conf.beat_schedule.setdefault("mail", {
@@ -22,11 +23,10 @@ def _database():
 @celery_app.task(name="alur.notifications.send_email", autoretry_for=(ConnectionError, OSError),
                  retry_backoff=True, max_retries=5, time_limit=120, soft_time_limit=100)
 def send_email(now: str | None = None) -> int:
-    """Send every pending notification by e-mail; nothing when ALUR_SMTP_HOST is not set.
-
-    Idempotent: a notification is marked before it is sent, so a retry sends only the rest.
+    """Send every pending notification and letter to applicants by e-mail; nothing when ALUR_SMTP_HOST
+    is not set. Idempotent: a message is marked before it is sent, so a retry sends only the rest.
     """
     config = SmtpConfig.from_env()
     if not config.enabled:
         return 0
-    return send_unsent(_database(), config, _moment(now))
+    return send_unsent(_database(), config, _moment(now)) + send_letters(_database(), config, _moment(now))

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
+from typing import Callable, Generic, TypeVar
+
+from sqlalchemy.orm import Session
 
 from alur.config import Settings
 from engine.db import Database
@@ -25,6 +28,7 @@ from engine.timeutil import utcnow
 
 SMTP_TIMEOUT = 30
 log = logging.getLogger(__name__)
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def compose(pending: PendingEmail, config: SmtpConfig) -> EmailMessage:
     return message
 
 
-def _connect(config: SmtpConfig) -> smtplib.SMTP:
+def connect(config: SmtpConfig) -> smtplib.SMTP:
     if config.port == 465:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=SMTP_TIMEOUT)
     else:
@@ -79,28 +83,48 @@ def _connect(config: SmtpConfig) -> smtplib.SMTP:
     return smtp
 
 
+@dataclass(frozen=True)
+class Outbox(Generic[Item]):
+    """How one kind of queued message is claimed, released and written: notifications to staff,
+    letters to applicants. Every kind is sent by the same claim-then-send loop."""
+
+    claim: Callable[[Session, int, datetime], bool]
+    release: Callable[[Session, int], None]
+    compose: Callable[[Item, SmtpConfig], EmailMessage]
+    ident: Callable[[Item], int]
+
+
+def send_claimed(db: Database, config: SmtpConfig, outbox: Outbox, pending: list, now: datetime | None = None) -> int:
+    """Send each pending item once: claimed in its own transaction first, released if sending fails
+    (the next run retries it), kept if the server refuses the address (a wrong address is not retried)."""
+    if not pending:
+        return 0
+    sent = 0
+    with connect(config) as smtp:
+        for item in pending:
+            with db.session() as session:
+                if not outbox.claim(session, outbox.ident(item), now or utcnow()):
+                    continue  # another sender has it
+            try:
+                smtp.send_message(outbox.compose(item, config))
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("message %s: address refused; not retried", outbox.ident(item))
+                continue
+            except BaseException:
+                with db.session() as session:
+                    outbox.release(session, outbox.ident(item))
+                raise
+            sent += 1
+    return sent
+
+
+NOTIFICATIONS = Outbox(claim_for_email, release_email_claim, compose, lambda item: item.notification_id)
+
+
 def send_unsent(db: Database, config: SmtpConfig, now: datetime | None = None, limit: int = 200) -> int:
     """Send the pending notifications by e-mail; returns how many were sent. Nothing when SMTP is off."""
     if not config.enabled:
         return 0
     with db.session() as session:
         pending = pending_emails(session, limit)
-    if not pending:
-        return 0
-    sent = 0
-    with _connect(config) as smtp:
-        for item in pending:
-            with db.session() as session:
-                if not claim_for_email(session, item.notification_id, now or utcnow()):
-                    continue  # another sender has it
-            try:
-                smtp.send_message(compose(item, config))
-            except smtplib.SMTPRecipientsRefused:
-                log.warning("notification %s: address %s refused; not retried", item.notification_id, item.to)
-                continue
-            except BaseException:
-                with db.session() as session:
-                    release_email_claim(session, item.notification_id)
-                raise
-            sent += 1
-    return sent
+    return send_claimed(db, config, NOTIFICATIONS, pending, now)

@@ -121,3 +121,21 @@ class RateEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ApplicantEmail(Base):
+    """A letter to an applicant, queued in the transaction of the change it reports (registered,
+    extended, written notice, objection registered, objection answered) and sent once by the mail job.
+    Applicants have no account, so this is their own outbox beside the staff notifications."""
+
+    __tablename__ = "ppid_applicant_emails"
+    __table_args__ = (Index("ix_ppid_applicant_emails_unsent", "emailed_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("ppid_requests.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    to: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    emailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

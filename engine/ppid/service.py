@@ -35,6 +35,7 @@ from engine.ppid.models import (
     CARA_MEMPEROLEH, CARA_MENYAMPAIKAN, PASAL35, FormSubmission, InformationRequest, Objection, PpidCounter,
     RateEvent,
 )
+from engine.ppid.letters import queue_letter
 from engine.ppid.process_models import OBJECTION_KEY, REQUEST_KEY
 from engine.runtime import ProcessService, StepCompleted, register_completion_hook
 from engine.timeutil import utcnow
@@ -249,6 +250,7 @@ class PpidService:
                 session.flush()
                 audit.record(session, self.settings.portal_user, "ppid.request_received", "ppid_request", row.id,
                              nomor=nomor, unit=unit_code)
+                queue_letter(session, "permohonan_diterima", row)
                 request_id = row.id
         except IntegrityError:  # the same form, sent twice at the same moment: the other one stored it
             with self.db.session() as session:
@@ -368,6 +370,7 @@ class PpidService:
                 session.flush()
                 audit.record(session, self.settings.portal_user, "ppid.objection_received", "ppid_objection",
                              row.id, nomor=number, permohonan=request.nomor, alasan=row.alasan)
+                queue_letter(session, "keberatan_diterima", session.get(InformationRequest, request.id), row)
                 objection_id, unit_code = row.id, unit.code
         except IntegrityError:
             with self.db.session() as session:
@@ -460,6 +463,7 @@ def _request_step(session: Session, step: StepCompleted) -> None:
                                      "working_days")
         audit.record(session, step.actor, "ppid.request_extended", "ppid_request", row.id, step.instance_id,
                      alasan=note, due_at=row.due_at.isoformat())
+        queue_letter(session, "permohonan_diperpanjang", row)
     elif step.bpmn_id == "Langkah_3" and decision in ("ya", "tidak"):
         row.keputusan = "diterima" if decision == "ya" else "ditolak"
         row.notice_at, row.notice_by = step.now, _full_name(session, step.actor)
@@ -471,6 +475,7 @@ def _request_step(session: Session, step: StepCompleted) -> None:
         row.status_informasi = ground if ground in ("badan_lain", "tidak_dikuasai") else "dikuasai"
         audit.record(session, step.actor, "ppid.notice_issued", "ppid_request", row.id, step.instance_id,
                      keputusan=row.keputusan, dasar=row.dasar_penolakan or None)
+        queue_letter(session, "pemberitahuan_tertulis", row)
     elif step.bpmn_id in ("Langkah_4", "Langkah_5"):
         row.delivered_at = step.now
     _set_clock(session, step.instance_id, REQUEST_CLOCK_STEPS, row.due_at)
@@ -488,6 +493,7 @@ def _objection_step(session: Session, step: StepCompleted) -> None:
         row.atasan_nama, row.atasan_jabatan = _full_name(session, step.actor), "Atasan PPID"
         audit.record(session, step.actor, "ppid.objection_answered", "ppid_objection", row.id, step.instance_id,
                      keputusan=row.keputusan)
+        queue_letter(session, "keberatan_ditanggapi", row.request, row)
     _set_clock(session, step.instance_id, OBJECTION_CLOCK_STEPS, row.due_at)
 
 

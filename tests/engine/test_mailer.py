@@ -1,12 +1,7 @@
 """E-mailed notifications against a real SMTP server (aiosmtpd on 127.0.0.1), once each."""
 from __future__ import annotations
 
-from email import message_from_bytes
-from email.header import decode_header, make_header
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 
 from engine import mail_tasks
@@ -17,51 +12,7 @@ from engine.runtime import ProcessService
 from engine.timeutil import utcnow
 from tests.engine.helpers import setup_review_loop
 from tests.services import free_port
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping what it received; refuses recipients at ``refuse``."""
-
-    def __init__(self, refuse: str = ""):
-        self.messages: list = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted"
-
-
-def _authenticate(server, session, envelope, mechanism, auth_data):
-    return AuthResult(success=auth_data.login == b"alur" and auth_data.password == b"rahasia-smtp")
-
-
-@pytest.fixture
-def smtp_server():
-    servers = []
-
-    def start(**kwargs):
-        mailbox = Mailbox(kwargs.pop("refuse", ""))
-        controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **kwargs)
-        controller.start()
-        servers.append(controller)
-        return mailbox, controller.port
-
-    yield start
-    for controller in servers:
-        controller.stop()
-
-
-def config(port: int, **overrides) -> SmtpConfig:
-    values = {"ALUR_SMTP_HOST": "127.0.0.1", "ALUR_SMTP_PORT": str(port), "ALUR_SMTP_FROM": "ppid@kalteng.go.id",
-              "ALUR_SMTP_STARTTLS": "0", "ALUR_BASE_URL": "https://alur.kalteng.go.id/"}
-    values.update(overrides)
-    return SmtpConfig.from_env(values)
+from tests.smtp_fixtures import authenticate, config, smtp_server, subject  # noqa: F401  (smtp_server: a fixture)
 
 
 @pytest.fixture
@@ -77,10 +28,6 @@ def notified(db):
         notify(session, users["staf2"], "overdue", "Tugas 'Susun konsep' melewati batas waktu.", task)
         notify(session, users["kepala"], "digest", "Ringkasan harian.").read_at = utcnow()
     return task
-
-
-def subject(message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
 
 
 def test_each_notification_is_mailed_once_to_its_user(db, notified, smtp_server):
@@ -104,7 +51,7 @@ def test_smtp_off_by_default_sends_nothing(db, notified, smtp_server):
 
 
 def test_login_and_the_celery_task(db, notified, smtp_server, monkeypatch):
-    mailbox, port = smtp_server(authenticator=_authenticate, auth_require_tls=False)
+    mailbox, port = smtp_server(authenticator=authenticate, auth_require_tls=False)
     for name, value in {"ALUR_SMTP_HOST": "127.0.0.1", "ALUR_SMTP_PORT": str(port), "ALUR_SMTP_STARTTLS": "no",
                         "ALUR_SMTP_FROM": "ppid@kalteng.go.id", "ALUR_SMTP_USER": "alur",
                         "ALUR_SMTP_PASSWORD": "rahasia-smtp"}.items():

@@ -194,11 +194,11 @@ def test_register_and_annual_report_numbers_match_known_outcomes(sqlite_app):
                 processes.clock = __import__("engine.timeutil", fromlist=["utcnow"]).utcnow
         rows.append(row)
     other_year = file_request(app, clock=lambda: datetime(2024, 12, 30, 2, tzinfo=timezone.utc))
-    citizen = Citizen(app)
-    objection = citizen.post("/publik/keberatan", {"nomor": rows[1].nomor, "email": rows[1].email, "alasan": ["a"]})
-    assert objection.status_code == 200
+    service = ppid_service(app)  # an objection three working days after the refusal of 9 April
+    objecting = PpidService(service.db, service.processes, service.settings,
+                            clock=lambda: datetime(2025, 4, 14, 2, tzinfo=timezone.utc))
+    objecting.submit_objection(rows[1].nomor, rows[1].email, ["a"], "", objecting.new_form_token())
     with db_of(app).session() as session:
-        session.execute(Objection.__table__.update().values(received_at=datetime(2025, 4, 14, 2, tzinfo=timezone.utc)))
         report = annual_report(session, 2025)
     assert (report.received, report.granted, report.refused, report.pending, report.extended) == (5, 1, 3, 1, 1)
     assert report.refused_by_ground == {"pasal17_h": 2, "tidak_dikuasai": 1}

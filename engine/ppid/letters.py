@@ -1,0 +1,104 @@
+"""E-mail to applicants: what happened to their request or objection, in Bahasa Indonesia.
+
+A letter is queued (``queue_letter``) inside the transaction that makes the change it reports, so a
+rolled-back change sends nothing and a committed one is never forgotten. The mail job of the worker
+sends the queue with the same claim-then-send loop as the staff notifications (``send_letters``).
+A letter carries the register number and status only: the information itself is never mailed, and
+the status page still asks for the number and e-mail before it shows anything.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.calendar_format import WIB
+from engine.db import Database
+from engine.mailer import Outbox, SmtpConfig, send_claimed
+from engine.ppid.models import ApplicantEmail, InformationRequest, Objection
+from engine.timeutil import utcnow
+
+SIGNATURE = "PPID Pemerintah Provinsi Kalimantan Tengah"
+
+
+def _date(moment: datetime | None) -> str:
+    return f"{moment.astimezone(WIB):%d-%m-%Y}" if moment else "-"
+
+
+def _request_letter(kind: str, row: InformationRequest) -> tuple[str, list[str]]:
+    if kind == "permohonan_diterima":
+        return (f"Permohonan informasi {row.nomor} telah kami terima",
+                [f"Permohonan informasi Anda telah terdaftar dengan nomor {row.nomor}.",
+                 f"Pemberitahuan tertulis paling lambat {_date(row.due_at)} (10 hari kerja, UU 14/2008 Pasal 22)."])
+    if kind == "permohonan_diperpanjang":
+        return (f"Jangka waktu permohonan {row.nomor} diperpanjang",
+                [f"Jangka waktu permohonan {row.nomor} diperpanjang 7 hari kerja (UU 14/2008 Pasal 22 ayat 8).",
+                 f"Alasan: {row.alasan_perpanjangan or '-'}",
+                 f"Pemberitahuan tertulis paling lambat {_date(row.due_at)}."])
+    if row.keputusan == "ditolak":
+        return (f"Pemberitahuan tertulis permohonan {row.nomor}: ditolak",
+                [f"Permohonan informasi {row.nomor} ditolak. Alasan: {row.alasan_penolakan or '-'}",
+                 "Anda dapat mengajukan keberatan kepada Atasan PPID paling lambat 30 hari kerja sejak "
+                 "pemberitahuan ini (UU 14/2008 Pasal 35-36) melalui halaman Keberatan di portal."])
+    return (f"Pemberitahuan tertulis permohonan {row.nomor}: diterima",
+            [f"Permohonan informasi {row.nomor} diterima. Informasi sedang disiapkan untuk diserahkan."])
+
+
+def _objection_letter(kind: str, objection: Objection) -> tuple[str, list[str]]:
+    if kind == "keberatan_diterima":
+        return (f"Keberatan {objection.nomor} telah kami terima",
+                [f"Keberatan Anda telah terdaftar dengan nomor {objection.nomor}.",
+                 f"Tanggapan Atasan PPID paling lambat {_date(objection.due_at)} (30 hari kerja, UU 14/2008 Pasal 38)."])
+    result = "diterima" if objection.keputusan == "diterima" else "ditolak"
+    return (f"Tanggapan atas keberatan {objection.nomor}: {result}",
+            [f"Atasan PPID telah menanggapi keberatan {objection.nomor}: keberatan {result}.",
+             f"Tanggapan: {objection.tanggapan or '-'}",
+             "Bila tidak puas, Anda dapat mengajukan sengketa informasi ke Komisi Informasi Provinsi "
+             "paling lambat 14 hari kerja setelah menerima tanggapan ini (UU 14/2008 Pasal 37)."])
+
+
+def queue_letter(session: Session, kind: str, request: InformationRequest, objection: Objection | None = None) -> None:
+    """Queue one letter in the caller's transaction."""
+    subject, lines = _objection_letter(kind, objection) if objection is not None else _request_letter(kind, request)
+    body = "\n".join([f"Yth. {request.nama},", "", *lines])
+    session.add(ApplicantEmail(request_id=request.id, kind=kind, to=request.email, full_name=request.nama,
+                               subject=subject, body=body))
+
+
+def compose_letter(letter: ApplicantEmail, config: SmtpConfig) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((SIGNATURE, config.sender))
+    message["To"] = formataddr((letter.full_name, letter.to))
+    message["Subject"] = letter.subject
+    message.set_content("\n".join([
+        letter.body, "", f"Status permohonan: {config.base_url}/publik/status (masukkan nomor pendaftaran dan e-mail "
+        "Anda).", "", "Hormat kami,", SIGNATURE, "", "Pesan ini dikirim otomatis; mohon tidak dibalas."]))
+    return message
+
+
+def _claim(session: Session, letter_id: int, now: datetime) -> bool:
+    result = session.execute(update(ApplicantEmail)
+                             .where(ApplicantEmail.id == letter_id, ApplicantEmail.emailed_at.is_(None))
+                             .values(emailed_at=now))
+    return result.rowcount == 1
+
+
+def _release(session: Session, letter_id: int) -> None:
+    session.execute(update(ApplicantEmail).where(ApplicantEmail.id == letter_id).values(emailed_at=None))
+
+
+LETTERS = Outbox(_claim, _release, compose_letter, lambda letter: letter.id)
+
+
+def send_letters(db: Database, config: SmtpConfig, now: datetime | None = None, limit: int = 200) -> int:
+    """Send the queued letters; returns how many were sent. Nothing when SMTP is off."""
+    if not config.enabled:
+        return 0
+    with db.session() as session:
+        pending = list(session.scalars(select(ApplicantEmail).where(ApplicantEmail.emailed_at.is_(None))
+                                       .order_by(ApplicantEmail.id).limit(limit)))
+        session.expunge_all()
+    return send_claimed(db, config, LETTERS, pending, now or utcnow())

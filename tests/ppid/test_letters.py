@@ -1,0 +1,62 @@
+"""Letters to applicants: queued with each change of their request or objection, mailed once each."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine.ppid.letters import send_letters
+from engine.ppid.models import ApplicantEmail, Objection
+from tests.ppid.test_requests import ATASAN, PETUGAS, PPID, db_of, do, file_request, ppid_service
+from tests.services import free_port
+from tests.smtp_fixtures import config, smtp_server, subject  # noqa: F401  (smtp_server: a fixture)
+
+
+def letters(app) -> list[ApplicantEmail]:
+    with db_of(app).session() as session:
+        return list(session.scalars(select(ApplicantEmail).order_by(ApplicantEmail.id)))
+
+
+def refused_with_objection_answered(app):
+    row = file_request(app)
+    do(app, row.instance_id, "Langkah_1", PETUGAS)
+    do(app, row.instance_id, "Langkah_2", PPID, keputusan="tidak", catatan="Informasi tersebar di tiga bidang")
+    do(app, row.instance_id, "Langkah_2a", PPID)
+    do(app, row.instance_id, "Langkah_3", PPID, keputusan="tidak", catatan="Dikecualikan: Pasal 17 huruf h")
+    service = ppid_service(app)
+    submitted = service.submit_objection(row.nomor, row.email, ["a"], "Bukan rahasia pribadi.", service.new_form_token())
+    with db_of(app).session() as session:
+        objection = session.get(Objection, submitted.id)
+    do(app, objection.instance_id, "Langkah_1", PPID)
+    do(app, objection.instance_id, "Langkah_2", ATASAN, keputusan="ya", catatan="Informasi diberikan")
+    return row, objection
+
+
+def test_each_change_queues_one_letter_and_each_letter_is_mailed_once(app, smtp_server):
+    row, objection = refused_with_objection_answered(app)
+    queued = letters(app)
+    assert [letter.kind for letter in queued] == ["permohonan_diterima", "permohonan_diperpanjang",
+                                                  "pemberitahuan_tertulis", "keberatan_diterima",
+                                                  "keberatan_ditanggapi"]
+    assert {letter.to for letter in queued} == {row.email}
+    refusal = queued[2]
+    assert row.nomor in refusal.subject and "ditolak" in refusal.subject
+    assert "Pasal 17 huruf h" in refusal.body and "keberatan" in refusal.body and "30 hari kerja" in refusal.body
+    assert objection.nomor in queued[4].subject and "Komisi Informasi" in queued[4].body
+    mailbox, port = smtp_server()
+    assert send_letters(db_of(app), config(port)) == 5
+    assert [subject(message) for _, _, message in mailbox.messages] == [letter.subject for letter in queued]
+    assert all(recipients == [row.email] for _, recipients, _ in mailbox.messages)
+    assert "https://alur.kalteng.go.id/publik/status" in mailbox.messages[0][2].get_payload(decode=True).decode()
+    assert send_letters(db_of(app), config(port)) == 0 and len(mailbox.messages) == 5
+
+
+def test_a_mail_server_down_keeps_the_letters_due(app, smtp_server):
+    file_request(app)
+    try:
+        send_letters(db_of(app), config(free_port()))
+    except OSError:
+        pass
+    else:
+        raise AssertionError("sending to a closed port must fail")
+    assert [letter.emailed_at for letter in letters(app)] == [None]
+    mailbox, port = smtp_server()
+    assert send_letters(db_of(app), config(port)) == 1 and len(mailbox.messages) == 1
