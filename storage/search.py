@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, desc, false, func, select
+from sqlalchemy import Select, desc, false, func, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from engine.db import Database
@@ -186,18 +186,23 @@ def _pg_matches(words: list[str]):
 def _cube(session: Session, sqlite: bool, words: list[str], viewer: Viewer) -> list[tuple]:
     """Counts of the documents the viewer may see that match the words, per combination of facet
     values, before any facet filter: the drill-down counts and the total all derive from it."""
-    columns, condition = _CUBE, _opaque(sqlite, visible(viewer))
     if words and sqlite:
-        # One MATCH; each matched id is looked up in the covering index, never in the table.
         columns = [index.covered.c[column.key] for column in _CUBE]
-        matched = select(index.fts.c.rowid).where(index.sqlite_match(words))
-        condition = and_(index.covered.c.id.in_(matched), index.on_covered(visible(viewer)))
+        statement = _sqlite_matches(select(*columns, func.count()), words, [visible(viewer)])
     elif words:
-        condition = and_(visible(viewer), _pg_matches(words))
-    # Without words: an index-only scan (else SQLite may OR two indexes for the access rule and sort
-    # the union).
-    statement = select(*columns, func.count()).where(condition).group_by(*columns)
-    return [tuple(row) for row in session.execute(statement)]
+        columns, statement = _CUBE, select(*_CUBE, func.count()).where(visible(viewer), _pg_matches(words))
+    else:
+        # An index-only scan (else SQLite may OR two indexes for the access rule and sort the union).
+        columns, statement = _CUBE, select(*_CUBE, func.count()).where(_opaque(sqlite, visible(viewer)))
+    return [tuple(row) for row in session.execute(statement.group_by(*columns)).all()]
+
+
+def _sqlite_matches(statement: Select, words: list[str], conditions: list) -> Select:
+    """SQLite: ``statement`` over the FTS matches joined to the covering index, where ``conditions``
+    (on Document's columns) hold: one MATCH, and no table row read."""
+    covered = index.covered
+    return (statement.select_from(index.fts).join(covered, index.fts.c.rowid == covered.c.id)
+            .where(index.sqlite_match(words), *map(index.on_covered, conditions)))
 
 
 _PAGE_OPTIONS = (defer(Document.body_text), joinedload(Document.unit, innerjoin=True))
@@ -234,13 +239,10 @@ def _pg_page(session: Session, words: list[str], viewer: Viewer, filters: list, 
 
 def _sqlite_page(session: Session, words: list[str], viewer: Viewer, filters: list,
                  query: SearchQuery) -> list[Hit]:
-    """Rank the matches off the FTS table and the covering index (no table row is read), then read
-    the page's documents with their snippets: snippet() re-reads and re-tokenizes the text of a row,
+    """Rank the matches (no table row is read), then read the page's documents with their snippets: snippet() re-reads and re-tokenizes the text of a row,
     so it is made for the rows of the page only."""
     rank, covered = index.sqlite_rank(), index.covered
-    statement = (select(covered.c.id, rank).select_from(index.fts)
-                 .join(covered, index.fts.c.rowid == covered.c.id)
-                 .where(index.sqlite_match(words), *map(index.on_covered, (visible(viewer), *filters))))
+    statement = _sqlite_matches(select(covered.c.id, rank), words, [visible(viewer), *filters])
     order = (rank, *_by_date(covered)) if query.order == "relevance" else _by_date(covered)
     page = session.execute(statement.order_by(*order).limit(query.per_page).offset(query.offset)).all()
     found = _sqlite_documents(session, words, [document_id for document_id, _score in page])
