@@ -133,13 +133,13 @@ def _dump_database(database_url: str, directory: Path) -> tuple[str, str | None]
 def _mirror(store: ObjectStore, blobs: Path, result: BackupResult, emit) -> Iterator[dict]:
     for bucket in Bucket:
         try:
-            keys = list(_keys(store, bucket))
+            keys = list(store.list_keys(bucket))
         except ObjectNotFound:
             emit(f"  bucket {bucket.value}: missing in the store, nothing to back up")
             continue
         count = 0
-        for key, deleted in keys:
-            for version in reversed(store.versions(bucket, key)):  # oldest first: restore keeps the order
+        for listed in keys:
+            for version in reversed(store.versions(bucket, listed.key)):  # oldest first: restore keeps the order
                 path = _blob_path(blobs, version.sha256)
                 if path.exists() and path.stat().st_size == version.size:
                     result.reused += 1
@@ -149,43 +149,9 @@ def _mirror(store: ObjectStore, blobs: Path, result: BackupResult, emit) -> Iter
                 result.versions += 1
                 count += 1
                 yield _entry(version)
-            if deleted:
-                yield {"type": "delete_marker", "bucket": bucket.value, "key": key}
+            if listed.deleted:  # the latest is a delete marker: restore recreates it
+                yield {"type": "delete_marker", "bucket": bucket.value, "key": listed.key}
         emit(f"  bucket {bucket.value}: {len(keys)} keys, {count} versions")
-
-
-def _keys(store: ObjectStore, bucket: Bucket) -> Iterator[tuple[str, bool]]:
-    """Every key that has versions, including keys whose latest is a delete marker (which the
-    contract's ``list`` hides), and whether it is deleted now."""
-    from storage.local_store import VERSIONS_DIR, LocalStore
-    from storage.s3_store import S3Store
-    if isinstance(store, S3Store):
-        latest: dict[str, bool] = {}
-        with store._errors(bucket):
-            for item in store.client.list_objects(store.bucket_name(bucket), recursive=True, include_version=True):
-                if item.is_dir:
-                    continue
-                latest.setdefault(item.object_name, False)
-                if str(item.is_latest).lower() == "true":
-                    latest[item.object_name] = bool(item.is_delete_marker)
-        yield from sorted(latest.items())
-    elif isinstance(store, LocalStore):
-        root = store._bucket_dir(bucket)
-        if not root.is_dir():
-            raise ObjectNotFound(bucket.value, "")
-        found = []
-        for dirpath, dirnames, _files in os.walk(root):
-            if VERSIONS_DIR in dirnames:
-                dirnames.remove(VERSIONS_DIR)
-                vdir = Path(dirpath) / VERSIONS_DIR
-                ids = store._sidecars(vdir)
-                if ids:
-                    deleted = bool(store._load(vdir, ids[0]).get("delete_marker"))
-                    found.append((Path(dirpath).relative_to(root).as_posix(), deleted))
-        yield from sorted(found)
-    else:  # another backend: what the contract can list
-        for obj in store.list(bucket):
-            yield obj.key, False
 
 
 def _fetch(store: ObjectStore, version: StoredObject, path: Path) -> None:
@@ -382,7 +348,7 @@ def _refuse_non_empty_database(database_url: str) -> None:
 def _refuse_non_empty_store(store: ObjectStore) -> None:
     for bucket in Bucket:
         try:
-            if next(iter(_keys(store, bucket)), None) is not None:
+            if next(iter(store.list_keys(bucket)), None) is not None:
                 raise BackupError(f"the archive store's bucket {bucket.value} is not empty: restore into an empty "
                                   "store, or pass --force to add only the versions it lacks")
         except ObjectNotFound:

@@ -29,7 +29,7 @@ from typing import BinaryIO, Iterator
 
 from storage.errors import ObjectLocked, ObjectNotFound, StoreError, StoreUnavailable
 from storage.objectstore import (
-    CHUNK, RESERVED_SEGMENT_PREFIX, Bucket, HashingReader, ObjectStore, StoredObject, VerifyingReader,
+    CHUNK, RESERVED_SEGMENT_PREFIX, Bucket, HashingReader, ObjectStore, StoredKey, StoredObject, VerifyingReader,
     refuse_shortening, validate_content_type, validate_key, validate_metadata, validate_retention,
 )
 
@@ -253,6 +253,22 @@ class LocalStore(ObjectStore):
             _fsync_dir(vdir)
 
     def list(self, bucket: Bucket, prefix: str = "") -> Iterator[StoredObject]:
+        for key in self._keys(bucket, prefix):
+            with contextlib.suppress(ObjectNotFound):
+                yield self.stat(bucket, key)
+
+    def list_keys(self, bucket: Bucket, prefix: str = "") -> Iterator[StoredKey]:
+        if not self._bucket_dir(bucket).is_dir():
+            raise ObjectNotFound(Bucket(bucket).value, "")
+        for key in self._keys(bucket, prefix):
+            vdir = self._versions_dir(bucket, key)
+            ids = self._sidecars(vdir)
+            if ids:  # a directory whose last version was destroyed has none
+                with contextlib.suppress(FileNotFoundError):
+                    yield StoredKey(key, bool(self._load(vdir, ids[0]).get("delete_marker")))
+
+    def _keys(self, bucket: Bucket, prefix: str) -> list[str]:
+        """The keys under ``prefix`` that have a versions directory, sorted."""
         bucket_dir = self._bucket_dir(bucket)
         keys = []
         for dirpath, dirnames, _files in os.walk(bucket_dir):
@@ -261,9 +277,7 @@ class LocalStore(ObjectStore):
                 key = Path(dirpath).relative_to(bucket_dir).as_posix()
                 if key.startswith(prefix):
                     keys.append(key)
-        for key in sorted(keys):
-            with contextlib.suppress(ObjectNotFound):
-                yield self.stat(bucket, key)
+        return sorted(keys)
 
     def _update(self, bucket: Bucket, key: str, version_id: str, change) -> None:
         vdir = self._versions_dir(bucket, key)

@@ -76,6 +76,14 @@ class StoredObject:
         return None
 
 
+@dataclass(frozen=True)
+class StoredKey:
+    """A key that has versions in a bucket; ``deleted`` when its latest entry is a delete marker."""
+
+    key: str
+    deleted: bool
+
+
 def validate_key(key: str) -> str:
     """Refuse keys that are not plain relative paths, the same rule for every backend.
 
@@ -226,6 +234,15 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     def list(self, bucket: Bucket, prefix: str = "") -> Iterator[StoredObject]:
         """The latest version of every (not deleted) object under ``prefix``, in key order."""
+
+    @abc.abstractmethod
+    def list_keys(self, bucket: Bucket, prefix: str = "") -> Iterator[StoredKey]:
+        """Every key under ``prefix`` that has any version or delete marker, in key order.
+
+        Unlike :meth:`list`, a key whose latest entry is a delete marker is included (``deleted``):
+        its versions are still stored, and a backup or a reconciliation must see them. Raises
+        ``ObjectNotFound`` if the bucket does not exist.
+        """
 
     @abc.abstractmethod
     def set_legal_hold(self, bucket: Bucket, key: str, version_id: str, on: bool) -> None: ...

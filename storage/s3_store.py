@@ -40,7 +40,7 @@ from minio.versioningconfig import VersioningConfig
 
 from storage.errors import ObjectLocked, ObjectNotFound, StoreError, StoreUnavailable
 from storage.objectstore import (
-    CHUNK, RETENTION_MODE, SHA256_META, Bucket, HashingReader, ObjectStore, StoredObject, VerifyingReader,
+    CHUNK, RETENTION_MODE, SHA256_META, Bucket, HashingReader, ObjectStore, StoredKey, StoredObject, VerifyingReader,
     refuse_shortening, validate_content_type, validate_key, validate_metadata, validate_retention,
 )
 
@@ -269,6 +269,20 @@ class S3Store(ObjectStore):
             for key in names:
                 with contextlib.suppress(ObjectNotFound):  # deleted since the listing
                     yield self.stat(bucket, key)
+
+    def list_keys(self, bucket: Bucket, prefix: str = "") -> Iterator[StoredKey]:
+        """One versions listing: a key is deleted when its latest entry is a delete marker."""
+        deleted: dict[str, bool] = {}
+        with self._errors(bucket):
+            for item in self.client.list_objects(self.bucket_name(bucket), prefix=prefix or None,
+                                                 recursive=True, include_version=True):
+                if item.is_dir:
+                    continue
+                deleted.setdefault(item.object_name, False)
+                if str(item.is_latest).lower() == "true":
+                    deleted[item.object_name] = bool(item.is_delete_marker)
+        for key in sorted(deleted):
+            yield StoredKey(key, deleted[key])
 
     def set_legal_hold(self, bucket: Bucket, key: str, version_id: str, on: bool) -> None:
         self.stat(bucket, key, version_id)  # ObjectNotFound first: moto answers a missing key with a 500

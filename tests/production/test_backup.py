@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import MetaData, select
 
 import alur.schema  # noqa: F401  (every table on the metadata)
-from alur.backup import _keys
 from alur.migrate import upgrade
 from engine.db import Base, Database
 from engine.models import AuditEvent, HumanTask
@@ -108,10 +107,10 @@ def database_snapshot(db: Database) -> dict:
 def store_snapshot(store) -> dict:
     snapshot = {}
     for bucket in Bucket:
-        for key, deleted in _keys(store, bucket):
+        for listed in store.list_keys(bucket):
             versions = [(v.sha256, v.size, v.content_type, tuple(sorted(v.metadata.items())), v.legal_hold,
-                         v.retain_until) for v in reversed(store.versions(bucket, key))]
-            snapshot[(bucket.value, key)] = (versions, deleted)
+                         v.retain_until) for v in reversed(store.versions(bucket, listed.key))]
+            snapshot[(bucket.value, listed.key)] = (versions, listed.deleted)
     return snapshot
 
 

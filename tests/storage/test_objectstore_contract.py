@@ -200,6 +200,31 @@ def test_delete_without_version_hides_the_object_but_keeps_its_versions(store):
     assert store.stat(Bucket.PUBLIC, "dip/lama.pdf").version_id == again.version_id
 
 
+def test_list_keys_includes_keys_whose_latest_is_a_delete_marker(store):
+    """A backup and a reconciliation must reach versions that ``list`` hides behind a delete marker."""
+    put_bytes(store, "arsip/b.pdf", b"tetap")
+    put_bytes(store, "arsip/a.pdf", b"dihapus")
+    put_bytes(store, "arsip/a.pdf", b"dihapus lagi")
+    put_bytes(store, "lain/c.pdf", b"di luar prefix")
+    store.delete(Bucket.PUBLIC, "arsip/a.pdf")
+    destroyed = put_bytes(store, "arsip/musnah.pdf", b"dimusnahkan")
+    store.delete(Bucket.PUBLIC, "arsip/musnah.pdf", destroyed.version_id)  # no version, no marker left
+    listed = [(k.key, k.deleted) for k in store.list_keys(Bucket.PUBLIC, prefix="arsip/")]
+    assert listed == [("arsip/a.pdf", True), ("arsip/b.pdf", False)]
+    assert [o.key for o in store.list(Bucket.PUBLIC, prefix="arsip/")] == ["arsip/b.pdf"]
+    assert len(store.versions(Bucket.PUBLIC, "arsip/a.pdf")) == 2
+    put_bytes(store, "arsip/a.pdf", b"kembali")
+    assert [(k.key, k.deleted) for k in store.list_keys(Bucket.PUBLIC)][0] == ("arsip/a.pdf", False)
+    assert list(store.list_keys(Bucket.ORIGINALS)) == []
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_list_keys_of_a_missing_bucket_is_not_found(backend, tmp_path, request):
+    bare = LocalStore(tmp_path / "archive") if backend == "local" else request.getfixturevalue("moto_server").store()
+    with pytest.raises(ObjectNotFound):
+        list(bare.list_keys(Bucket.PUBLIC))
+
+
 @pytest.mark.parametrize("backend", ["local", "s3"])
 def test_put_before_ensure_buckets_says_so(backend, tmp_path, request):
     bare = LocalStore(tmp_path / "archive") if backend == "local" else request.getfixturevalue("moto_server").store()
