@@ -3,14 +3,16 @@
 Shapes are classified by the geometry of their outline, not by how the producing program drew
 them (one closed path, or separate lines and Bezier arcs joined by :mod:`pdf_graph`):
 - a curved outline reaching no box corner, wider than high: capsule (terminator); about as
-  wide as high: a circle, read as an (on-page) connector; reaching the box corners: a
-  (rounded) rectangle;
+  wide as high, or taller (a word processor shrinks a circle around its number): an on-page
+  connector, when small only if it holds its mark; reaching the box corners: a (rounded) rectangle;
 - a straight outline with 4 corners at the box corners: rectangle (activity); with its
   4 corners at the middles of the box sides: diamond (decision); 5 corners: pentagon
   (off-page connector); 3 corners or filled, and small: an arrowhead; an open "V" of two
   short strokes at a shaft's end: an arrowhead too;
 - the other strokes, straight or curved, chained end to end: arrow shafts.
-Labels "Ya"/"Tidak" are words near the start of an arrow leaving a diamond.
+An arrowhead belongs to the shaft end it touches, or to one a few points behind it on its line
+(drawn apart); its tip is its point furthest on along the shaft's last piece. Labels "Ya"/"Tidak"
+are words near the start of an arrow leaving a diamond.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from engine.sop_import.pdf_graph import HEAD_MAX, TOL, Segment
 from engine.sop_import.pdf_paths import Piece, pieces
 
 MIN_SYMBOL = pdf_graph.MIN_OUTLINE
+MIN_MARK = 3.0  # a connector shrunk around its letter is at least this big
+HEAD_GAP = 6.0  # how far apart from its shaft's end an arrowhead may be drawn
 
 
 @dataclass
@@ -96,13 +100,15 @@ def classify(piece: Piece, page: int) -> Shape | list[tuple[tuple[float, float],
             return Shape("pentagon", x0, top, x1, bottom, page, vertices)
         if len(vertices) == 3 or piece.filled:
             return Shape("head", x0, top, x1, bottom, page, vertices or points)
+    box = (x0, top, x1, bottom)
+    if piece.curved and min(w, h) >= MIN_MARK and w <= 1.25 * h and _corner_count(points, box) < 3:
+        # a circle, or a word processor's circle shrunk around its number (taller than wide): an on-page
+        # connector; a terminator is wider than high. Tiny ones count only holding a mark (read_drawing).
+        return Shape("connector", x0, top, x1, bottom, page, points)
     if min(w, h) < MIN_SYMBOL:
         return None
-    box = (x0, top, x1, bottom)
     if piece.curved:
-        if _corner_count(points, box) >= 3:
-            return Shape("rectangle", x0, top, x1, bottom, page, points)
-        kind = "connector" if 0.8 <= w / h <= 1.25 else "capsule"
+        kind = "rectangle" if _corner_count(points, box) >= 3 else "capsule"
         return Shape(kind, x0, top, x1, bottom, page, points)
     vertices = _corners(points)
     if len(vertices) == 4:
@@ -127,7 +133,8 @@ def _small_pentagon(vertices, box) -> bool:
 def _corner_count(points, box) -> int:
     """How many corners of the bounding box the outline reaches (4: a box, 0: round or pointed ends)."""
     x0, top, x1, bottom = box
-    tol = max(TOL, 0.06 * min(x1 - x0, bottom - top))
+    least = min(x1 - x0, bottom - top)
+    tol = min(max(TOL, 0.06 * least), 0.2 * least)  # a small ellipse passes within TOL of its box corners
     return sum(1 for c in ((x0, top), (x1, top), (x1, bottom), (x0, bottom))
                if any(math.dist(p, c) <= tol for p in points))
 
@@ -138,8 +145,28 @@ def _at_side_middle(p, x0, top, x1, bottom, w, h) -> bool:
     return any(math.dist(p, m) <= tol for m in mids)
 
 
-def _tip(head: Shape, other_end: tuple[float, float]) -> tuple[float, float]:
-    return max(head.points or [(head.cx, head.cy)], key=lambda p: math.dist(p, other_end))
+def _direction(line: list[tuple[float, float]]) -> tuple[float, float]:
+    """The unit direction in which a shaft ends (its last piece of any length: elbows turn just before)."""
+    end = line[-1]
+    before = next((p for p in reversed(line[:-1]) if math.dist(p, end) > 0.5), line[0])
+    length = math.dist(before, end) or 1.0
+    return (end[0] - before[0]) / length, (end[1] - before[1]) / length
+
+
+def _tip(head: Shape, line: list[tuple[float, float]]) -> tuple[float, float]:
+    """The head's point furthest on along the shaft (an elbow's far end may lie beyond the tip)."""
+    (ex, ey), (ux, uy) = line[-1], _direction(line)
+    return max(head.points or [(head.cx, head.cy)], key=lambda p: (p[0] - ex) * ux + (p[1] - ey) * uy)
+
+
+def _ahead(head: Shape, line: list[tuple[float, float]]) -> bool:
+    """A head standing a little beyond the shaft's end on its line (drawn apart from it), pointing on."""
+    (ex, ey), (ux, uy) = line[-1], _direction(line)
+    along = (head.cx - ex) * ux + (head.cy - ey) * uy
+    across = abs((head.cx - ex) * uy - (head.cy - ey) * ux)
+    tip = _tip(head, line)
+    return 0 < along <= HEAD_GAP + max(head.x1 - head.x0, head.bottom - head.top) and across <= 1.5 and (
+        (tip[0] - head.cx) * ux + (tip[1] - head.cy) * uy > 0)
 
 
 def _strokes(objects: list[dict], page: int, exclude) -> tuple[list[Shape], list[Segment]]:
@@ -167,22 +194,34 @@ def read_drawing(objects: list[dict], page: int, words: list[dict], exclude) -> 
         xs, ys = [p[0] for p in wings], [p[1] for p in wings]
         found.append(Shape("head", min(xs), min(ys), max(xs), max(ys), page, wings))
     heads = [s for s in found if s.kind == "head"]
-    shapes = _distinct([s for s in found if s.kind != "head"])
+    shapes = _distinct([s for s in found if s.kind != "head"
+                        and (s.kind != "connector" or _full_size(s) or _holds_mark(s, words))])
     arrows = [_arrow(line, page, heads) for line in shafts if not _inside_any(line, shapes)]
     _attach(arrows, shapes)
     _label(arrows, words)
     return shapes, arrows
 
 
+def _full_size(shape: Shape) -> bool:
+    return min(shape.x1 - shape.x0, shape.bottom - shape.top) >= MIN_SYMBOL
+
+
+def _holds_mark(shape: Shape, words: list[dict]) -> bool:
+    """A connector's letter or number inside it (a dot or ring without one is no connector)."""
+    return any(shape.x0 - 1 <= (w["x0"] + w["x1"]) / 2 <= shape.x1 + 1
+               and shape.top - 1 <= (w["top"] + w["bottom"]) / 2 <= shape.bottom + 1 for w in words)
+
+
 def _arrow(line: list[tuple[float, float]], page: int, heads: list[Shape]) -> Arrow:
-    """A shaft with the arrowhead at one of its ends (the head gives the direction), each head used once."""
-    for end in (-1, 0):
-        point, other = line[end], line[-1 - end]
-        for head in heads:
-            if head.distance(*point) <= TOL + 1:
+    """A shaft with the arrowhead at one of its ends (the head gives the direction), each head used once:
+    touching the end, or else a few points beyond it on the shaft's line."""
+    ends = (list(line), list(reversed(line)))
+    for test in (lambda head, points: head.distance(*points[-1]) <= TOL + 1, _ahead):
+        for points in ends:
+            head = next((h for h in heads if test(h, points)), None)
+            if head is not None:
                 heads.remove(head)
-                points = list(line) if end == -1 else list(reversed(line))
-                tip = _tip(head, other)
+                tip = _tip(head, points)
                 if math.dist(tip, points[-1]) > 0.5:
                     points.append(tip)
                 return Arrow(points, page, True)

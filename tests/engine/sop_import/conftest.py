@@ -5,14 +5,19 @@ import pytest
 
 from tests.engine.sop_import.checks import import_each
 from tests.engine.sop_import.office_doc import soffice_pdf
-from tests.engine.sop_import.writer_doc import DATE_FIELDS, WRITER_DOCUMENTS, indonesian, write_fodt
+from tests.engine.sop_import.pdf_factory import sample_sop
+from tests.engine.sop_import.writer_doc import WRITER_DOCUMENTS, write_fodt, writer_sop_layouts
 
 
 @pytest.fixture(scope="session")
-def writer_imports(tmp_path_factory):
+def writer_pdfs(tmp_path_factory):
+    """name -> the PDF LibreOffice printed of each Writer document."""
+    return {name: soffice_pdf(write_fodt(tmp_path_factory.mktemp(name) / "sop.fodt", sample_sop(**layout),
+                                         WRITER_DOCUMENTS[name][1]))
+            for name, layout in writer_sop_layouts().items()}
+
+
+@pytest.fixture(scope="session")
+def writer_imports(writer_pdfs):
     """name -> (source SOP, definition, report, BPMN) of each Writer document printed by LibreOffice."""
-    def make_pdf(name, sop):
-        return soffice_pdf(write_fodt(tmp_path_factory.mktemp(name) / "sop.fodt", sop, **WRITER_DOCUMENTS[name][1]))
-    layouts = {name: {**layout, **{f: indonesian(d) for f, d in zip(DATE_FIELDS, dates)}}
-               for name, (layout, _, dates) in WRITER_DOCUMENTS.items()}
-    return import_each(layouts, make_pdf)
+    return import_each(writer_sop_layouts(), lambda name, sop: writer_pdfs[name])

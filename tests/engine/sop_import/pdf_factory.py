@@ -364,8 +364,17 @@ def scanned_copy(source: Path, target: Path, resolution: int = 150) -> Path:
     return target
 
 
-def sample_sop(lanes: int = 3, decisions: bool = True, **layout) -> GenSop:
-    """A typical information-request SOP over 2 to 5 pelaksana columns."""
+DETAIL = ("dengan memeriksa identitas pemohon, nomor pendaftaran, rincian informasi yang dibutuhkan, tujuan "
+          "penggunaan informasi, cara memperoleh informasi dan cara mendapatkan salinannya, lalu mencocokkan "
+          "permohonan dengan Daftar Informasi Publik dan Daftar Informasi yang Dikecualikan, menelusuri arsip "
+          "aktif dan inaktif pada unit pengolah, mencatat hasil penelusuran pada lembar kendali, menyusun "
+          "ringkasan bagi pejabat yang berwenang, dan memastikan seluruh berkas telah lengkap sebelum "
+          "diteruskan ke tahap berikutnya sesuai jangka waktu pelayanan")
+
+
+def sample_sop(lanes: int = 3, decisions: bool = True, detailed: int | None = None, **layout) -> GenSop:
+    """A typical information-request SOP over 2 to 5 pelaksana columns; step ``detailed`` (an index) has a
+    Kegiatan of many lines, as a row that breaks across a page has."""
     names = ["Petugas Pelayanan Informasi", "PPID Pelaksana", "Atasan PPID", "Kepala Bidang", "Sekretaris Dinas"][:lanes]
     steps = [
         GenStep("Menerima permohonan informasi dari pemohon dan mencatat dalam register", 0,
@@ -387,4 +396,6 @@ def sample_sop(lanes: int = 3, decisions: bool = True, **layout) -> GenSop:
                              output="Arsip"))
     steps.append(GenStep("Menyampaikan informasi kepada pemohon", 0, kelengkapan="Surat pemberitahuan",
                          waktu="2 hari", output="Informasi diterima pemohon", ket="Melalui email atau langsung"))
+    if detailed is not None:
+        steps[detailed].kegiatan += " " + DETAIL
     return GenSop(lanes=names, steps=steps, **layout)
