@@ -361,7 +361,10 @@ def _flows(steps: list[SopStep], step_shape: dict[str, Shape], shapes, arrows: l
                 continue
             step.no_target = target
             ya_targets = ya or [t for t in (t for t, label in outgoing if label != "tidak") if order[t] > index]
-            if ya_targets and next_number and ya_targets[0] != next_number:
+            if not ya_targets and next_number:
+                report.warn("decision-without-ya", f"step {step.number}: no Ya arrow leaves the diamond; the draft "
+                            f"goes on to the next row {next_number} (check it)", step=step.number)
+            elif ya_targets and next_number and ya_targets[0] != next_number:
                 report.warn("flow-skips", f"step {step.number}: the Ya flow goes to step {ya_targets[0]}, not to the "
                             f"next row {next_number}; the draft follows the table order", step=step.number)
         else:

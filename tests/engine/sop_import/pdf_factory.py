@@ -69,6 +69,7 @@ class GenSop:
     style: DrawStyle = DrawStyle()
     connector_letters: bool = True  # off-page connectors carry their letter
     tidak_lift: float = 0.0  # how far above its loop the Tidak label is printed (far: no label reaches it)
+    undrawn_flows: tuple[int, ...] = ()  # steps whose arrow from the row before is left out (a drafting slip)
 
 
 def wrap(text: str, width: float, font: str = FONT, size: float = SIZE) -> list[str]:
@@ -270,7 +271,7 @@ def write_sop_pdf(path: Path, sop: GenSop, encrypt: str | None = None) -> Path:
             if connector_in is not None:
                 pdf.pen.arrow([connector_in, (box[0], box[1] - box[3] / 2)])
                 connector_in = None
-            elif index > 0 and boxes[index - 1][4] == page:
+            elif index > 0 and boxes[index - 1][4] == page and index not in sop.undrawn_flows:
                 _flow(pdf, boxes[index - 1], box, row_top, sop.steps[index - 1].decision)
             for source, letter in letters.items():
                 if sop.steps[source].no_target == index:  # the far end of a Tidak loop from a later page

@@ -130,6 +130,19 @@ def test_decision_without_tidak_and_empty_lane(tmp_path):
     parse_model(draft_bpmn(definition), "d.bpmn")
 
 
+def test_a_diamond_without_its_ya_arrow_is_warned_about(tmp_path):
+    """The draft goes on in table order, but a reviewer must be told the drawing did not say so."""
+    steps = [GenStep("Menerima berkas", 0), GenStep("Memeriksa berkas", 1, decision=True, no_target=0),
+             GenStep("Mengarsipkan berkas", 0)]
+    sop = GenSop(lanes=["Petugas", "Kepala Seksi"], steps=steps, undrawn_flows=(2,))
+    definition, report = import_sop(write_sop_pdf(tmp_path / "d.pdf", sop))
+    warned = [item for item in report.warnings if item.code == "decision-without-ya"]
+    assert [item.step for item in warned] == ["2"] and [s.number for s in definition.steps] == ["1", "2", "3"]
+    complete = GenSop(lanes=["Petugas", "Kepala Seksi"], steps=steps)
+    _, report = import_sop(write_sop_pdf(tmp_path / "e.pdf", complete))
+    assert "decision-without-ya" not in report.codes()
+
+
 def test_lane_header_that_does_not_match(tmp_path):
     steps = [GenStep("Menyusun draf keputusan", 0),
              GenStep("Menetapkan keputusan secara resmi oleh Kepala Biro Organisasi", 1),
