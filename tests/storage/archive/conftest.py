@@ -6,12 +6,15 @@ import io
 from datetime import date
 
 import pytest
+from click.testing import CliRunner
 
+from alur.config import Settings
 from engine.organization import create_user, get_or_create_role, get_or_create_unit
 from storage import search_index
 from storage.access import Viewer, load_viewer
 from storage.archive import ArchiveService
 from storage.catalog import DocumentMetadata, Exemption
+from storage.cli import archive as archive_group
 from storage.models import RetentionClass
 
 PASSWORD = "rahasia-123"
@@ -52,6 +55,25 @@ def viewers(archive_db) -> dict[str, Viewer]:
 @pytest.fixture
 def archive(archive_db, store, viewers) -> ArchiveService:
     return ArchiveService(archive_db, store)
+
+
+@pytest.fixture
+def run(archive, archive_db, tmp_path):
+    """`alur archive ...` as the operator runs it, on the test's database and store."""
+    settings = Settings.from_env({"ALUR_DATA_DIR": str(tmp_path / "data")})
+
+    def invoke(*args):
+        return CliRunner().invoke(archive_group, list(args), obj={"db": archive_db, "settings": settings,
+                                                                   "store": archive.store})
+    return invoke
+
+
+def store_url(store, request) -> str:
+    """The ALUR_ARCHIVE_URL of the test's store, for a child process."""
+    if type(store).__name__ == "S3Store":
+        server = request.getfixturevalue("moto_server")
+        return f"s3://testing:testing@{server.endpoint}/?secure=false&region=us-east-1&prefix={store.prefix}"
+    return store.root.as_uri()
 
 
 def exemption(**changes) -> Exemption:

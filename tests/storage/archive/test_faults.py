@@ -19,7 +19,7 @@ from storage.errors import StoreUnavailable
 from storage.models import Document, DocumentVersion, PendingUpload
 from storage.objectstore import Bucket
 from storage.reconcile import GRACE
-from tests.storage.archive.conftest import add_text, metadata
+from tests.storage.archive.conftest import add_text, metadata, store_url
 from tests.storage.conftest import MotoServer
 
 FAIL_SQL = {
@@ -102,11 +102,7 @@ def test_process_killed_between_object_and_catalog_write(archive, viewers, archi
     """PostgreSQL only: a table lock holds the child's catalog insert until it is killed (SIGKILL),
     after its intent is committed and its object written. SQLite has no lock that blocks one table."""
     store = archive.store
-    if type(store).__name__ == "S3Store":
-        server = request.getfixturevalue("moto_server")
-        url = f"s3://testing:testing@{server.endpoint}/?secure=false&region=us-east-1&prefix={store.prefix}"
-    else:
-        url = store.root.as_uri()
+    url = store_url(store, request)
     lock = archive_db.engine.connect()
     lock.execute(text("LOCK TABLE document_versions IN ACCESS EXCLUSIVE MODE"))
     child = subprocess.Popen([sys.executable, "-c", CHILD, database_url, url], cwd=os.getcwd())

@@ -5,14 +5,11 @@ import io
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
-from alur.config import Settings
 from engine.models import AuditEvent
 from storage import text as texts
 from storage.archive import ArchiveService, RetentionLocked
-from storage.cli import archive as archive_group
 from storage.objectstore import Bucket
 from tests.storage.archive.conftest import add_text, metadata
 from tests.storage.archive.files import image_bytes, scanned_page, text_pdf
@@ -125,16 +122,6 @@ def test_ocr_task_is_registered_on_the_worker_app():
     import storage.tasks  # noqa: F401
     assert {"alur.archive.ocr", "alur.archive.ocr_sweep", "alur.archive.expire_exemptions"} <= set(celery_app.tasks)
     assert celery_app.conf.beat_schedule["ocr-sweep"]["task"] == "alur.archive.ocr_sweep"
-
-
-@pytest.fixture
-def run(archive, archive_db, tmp_path):
-    settings = Settings.from_env({"ALUR_DATA_DIR": str(tmp_path / "data")})
-
-    def invoke(*args):
-        return CliRunner().invoke(archive_group, list(args), obj={"db": archive_db, "settings": settings,
-                                                                   "store": archive.store})
-    return invoke
 
 
 def test_cli_add_search_check_and_retention_report(run, archive, tmp_path):
