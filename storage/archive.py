@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Callable, TypeVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine import audit
@@ -42,9 +42,12 @@ from storage.catalog import (
     DocumentMetadata, Exemption, InvalidDocument, bucket_for, check_class, exemption_columns, exemption_of,
     prepare,
 )
-from storage.errors import ChecksumMismatch, StoreError, StoreUnavailable
-from storage.models import PUBLIC_CLASSES, Document, DocumentVersion, PendingUpload, RetentionClass
+from storage.errors import ChecksumMismatch, ObjectLocked, ObjectNotFound, StoreError, StoreUnavailable
+from storage.models import (
+    EXEMPT_CLASS, PUBLIC_CLASSES, Document, DocumentVersion, PendingUpload, RetentionClass,
+)
 from storage.objectstore import Bucket, ObjectStore, StoredObject
+from storage.reconcile import leftover_of, lock_of, where as _where
 from storage.search import SearchQuery, SearchResults, search
 from storage.validation import TYPES, ValidatedUpload, validate_upload
 
@@ -59,6 +62,10 @@ _KIND_OF = {content_type: kind for kind, content_type in TYPES.values()}
 
 class ArchiveError(EngineError):
     """An archive operation that cannot be done as asked; the message says why."""
+
+
+class _MovedMeanwhile(ArchiveError):
+    """A version was moved to the exempt bucket by someone else while this copy was written."""
 
 
 class RetentionLocked(PermissionDenied):
@@ -138,7 +145,8 @@ class ArchiveService:
                              filename=upload.filename, bucket=stored.bucket.value)
                 return document
 
-            meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename, viewer)
+            meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename,
+                                         viewer.username)
             document = self._guarded_put(viewer, bucket, key, upload, meta, catalog, intent)
             # A new document is locked in the store only if it has a hold or a retention date.
             locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
@@ -178,7 +186,8 @@ class ArchiveService:
                          before=before, klasifikasi=row.klasifikasi)
             return version
 
-        meta = self._object_metadata(document.uid, number, klasifikasi, document.unit.code, upload.filename, viewer)
+        meta = self._object_metadata(document.uid, number, klasifikasi, document.unit.code, upload.filename,
+                                     viewer.username)
         return self._guarded_put(viewer, bucket_for(klasifikasi), object_key(document.uid), upload, meta, catalog)
 
     @staticmethod
@@ -195,10 +204,10 @@ class ArchiveService:
 
     @staticmethod
     def _object_metadata(uid: str, number: int, klasifikasi: str | None, unit_code: str, filename: str,
-                         viewer: Viewer) -> dict[str, str]:
+                         created_by: str) -> dict[str, str]:
         """What the catalog could be rebuilt from: whose, which version, which class, which file."""
         return {"document-uid": uid, "document-version": str(number), "klasifikasi": klasifikasi or "belum",
-                "unit": unit_code, "filename": filename, "created-by": viewer.username}
+                "unit": unit_code, "filename": filename, "created-by": created_by}
 
     # -- the guarded sequence ---------------------------------------------------------------------
 
@@ -420,22 +429,30 @@ class ArchiveService:
         changes = {"klasifikasi": klasifikasi, **exemption_columns(exemption)}
         if klasifikasi not in PUBLIC_CLASSES:
             changes["published"] = False
-        with self._copy_of_current(document) as upload:
+        with self._spool(document.current) as upload:
             pending = document.current.ocr_status == "pending"  # its text is still to come: extract again
             found = texts.QuickText(document.body_text, document.current.text_source, pending)
             version = self._store_new_version(viewer, document, upload, found, action, changes)
+            if klasifikasi == EXEMPT_CLASS:
+                self.move_to_exempt(viewer, document_id)
             self._after_commit(version, pending, upload)
         return self._load(document_id)
 
-    def _copy_of_current(self, document: Document) -> ValidatedUpload:
-        """The current version's bytes, verified on the way out, spooled for the copy."""
-        current = document.current
+    def _spool(self, version: DocumentVersion) -> ValidatedUpload:
+        """A version's bytes, verified on the way out against the catalog's SHA-256, spooled for a copy."""
         spool = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
-        with self.store.open(Bucket(current.bucket), current.key, current.store_version_id) as reader:
-            shutil.copyfileobj(reader, spool)
-        kind = _KIND_OF.get(current.content_type, "")
-        return ValidatedUpload(current.original_filename, kind, current.content_type, current.size,
-                               current.sha256, spool)
+        try:
+            with self.store.open(Bucket(version.bucket), version.key, version.store_version_id) as reader:
+                if reader.object.sha256 != version.sha256:  # the store's record differs from the catalog's
+                    raise ChecksumMismatch(version.bucket, version.key, version.store_version_id, version.sha256,
+                                           reader.object.sha256)
+                shutil.copyfileobj(reader, spool)  # the reader checks the bytes against that same hash
+        except BaseException:
+            spool.close()
+            raise
+        kind = _KIND_OF.get(version.content_type, "")
+        return ValidatedUpload(version.original_filename, kind, version.content_type, version.size,
+                               version.sha256, spool)
 
     def expire_exemptions(self, now: datetime | None = None) -> list[int]:
         """Exemptions whose period (a date) has passed become public (UU 14/2008 Pasal 20: an
@@ -448,6 +465,106 @@ class ArchiveService:
             self.reclassify(Viewer.system(), document_id, self.expired_exemption_class,
                             action="document.exemption_expired")
         return due
+
+    # -- exempt content out of the other buckets ---------------------------------------------------
+
+    def move_to_exempt(self, viewer: Viewer, document_id: int) -> list[str]:
+        """Move the versions of an exempt document that lie outside the exempt bucket into it.
+
+        The public bucket may be exposed (a portal, a CDN, a read-only key), so exempt bytes must
+        not stay there once the class is committed. Each version moves by its own guarded sequence
+        (:meth:`_move_version`). A failure is alerted and audited, not raised: the reclassification
+        itself is done and the access rule already protects the document; ``alur archive check``
+        reports what is left and ``--repair`` finishes it. Returns what was done, one line each.
+        """
+        document = self._load(document_id)
+        if document is None or not document.is_exempt:
+            return []
+        done = []
+        for version in document.versions:
+            if version.bucket == Bucket.EXEMPT.value:
+                continue
+            try:
+                done.append(self._move_version(viewer, document, version))
+            except _MovedMeanwhile:
+                continue
+            except StoreError as error:
+                self._alert_unfinished_move(viewer, document, version, error)
+                if isinstance(error, StoreUnavailable):
+                    break
+        return done
+
+    def _move_version(self, viewer: Viewer, document: Document, version: DocumentVersion) -> str:
+        """Intent, copy (verified against the catalog's SHA-256, metadata stating the exempt class), the
+        row pointed at the copy with its audit record in one transaction, then the old object destroyed.
+
+        A crash after the copy leaves an interrupted upload (the row still names the old object); a
+        crash after the commit leaves the old object as a leftover that ``check`` recognises (same
+        key, version number and SHA-256 as a catalogued object in the exempt bucket)."""
+        old = (Bucket(version.bucket), version.key, version.store_version_id)
+        meta = {**self._object_metadata(document.uid, version.number, EXEMPT_CLASS, document.unit.code,
+                                        version.original_filename, version.created_by),
+                "moved-from": version.bucket}
+
+        def repoint(session: Session, stored: StoredObject) -> StoredObject:
+            moved = session.execute(update(DocumentVersion).where(
+                DocumentVersion.id == version.id, DocumentVersion.bucket == version.bucket,
+                DocumentVersion.store_version_id == version.store_version_id,
+            ).values(bucket=stored.bucket.value, key=stored.key, store_version_id=stored.version_id,
+                     klasifikasi=EXEMPT_CLASS)).rowcount
+            if moved != 1:  # a concurrent move (a repair) got there first: this copy is undone
+                raise _MovedMeanwhile(f"version {version.number} of document {document.id} moved meanwhile")
+            audit.record(session, viewer.username, "document.version_moved", "document", document.id,
+                         version=version.number, sha256=version.sha256, from_bucket=version.bucket,
+                         from_version=version.store_version_id, to_bucket=stored.bucket.value,
+                         to_version=stored.version_id)
+            return stored
+
+        with self._spool(version) as upload:
+            stored = self._guarded_put(viewer, Bucket.EXEMPT, version.key, upload, meta, repoint)
+        kept = self._destroy_moved(viewer, document.id, version)
+        moved = f"moved {_where(*old)} of document {document.id} version {version.number} to " \
+                f"{_where(stored.bucket, stored.key, stored.version_id)}"
+        return moved + (f"; the old object is kept: {kept}" if kept else "")
+
+    def _destroy_moved(self, viewer: Viewer, document_id: int, version: DocumentVersion) -> str | None:
+        """Destroy the object a version was moved from; a lock keeps it (audited): returns why, or None."""
+        try:
+            self.store.delete(Bucket(version.bucket), version.key, version.store_version_id)
+        except ObjectNotFound:
+            return None  # already destroyed (by a concurrent repair)
+        except ObjectLocked as locked:
+            alerts.warning("ALERT exempt content kept in the %s bucket: document %s version %s (%s %s) is "
+                           "locked: %s", version.bucket, document_id, version.number, version.key,
+                           version.store_version_id, locked.reason)
+            with self.db.session() as session:
+                audit.record(session, viewer.username, "document.version_move_locked", "document", document_id,
+                             version=version.number, bucket=version.bucket, store_version=version.store_version_id,
+                             reason=locked.reason)
+            return locked.reason
+        return None
+
+    def _alert_unfinished_move(self, viewer: Viewer, document: Document, version: DocumentVersion,
+                               error: StoreError) -> None:
+        alerts.error("ALERT exempt content not moved out of the %s bucket: document %s version %s (%s %s): %s; "
+                     "`alur archive check --repair` finishes it", version.bucket, document.id, version.number,
+                     version.key, version.store_version_id, error)
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.version_move_failed", "document", document.id,
+                         version=version.number, bucket=version.bucket, error=str(error)[:500])
+
+    def finish_moves(self) -> list[str]:
+        """Move what reclassifications left outside the exempt bucket (a crash, a store failure)."""
+        with self.db.session() as session:
+            unmoved = list(session.scalars(
+                select(DocumentVersion.document_id).distinct().join(Document)
+                .where(Document.klasifikasi == EXEMPT_CLASS, DocumentVersion.bucket != Bucket.EXEMPT.value)
+                .order_by(DocumentVersion.document_id)))
+        done = []
+        for document_id in unmoved:
+            done += self.move_to_exempt(Viewer.system(), document_id)
+            self._lock_objects(document_id)
+        return done
 
     # -- retention --------------------------------------------------------------------------------
 
@@ -462,7 +579,35 @@ class ArchiveService:
             audit.record(session, viewer.username, "document.legal_hold_" + ("on" if on else "off"),
                          "document", document_id, reason=reason)
         self._lock_objects(document_id, release=not on)
+        if not on:  # what the hold kept outside the exempt bucket may go now
+            for obj in self._leftovers(self._load(document_id)):
+                self._destroy_leftover(viewer, document_id, obj, release=True)
         return self._load(document_id)
+
+    def _leftovers(self, document: Document) -> list[StoredObject]:
+        """The objects moves to the exempt bucket kept elsewhere for this document (see ``check``)."""
+        copies = {(v.key, str(v.number), v.sha256): v for v in document.versions if v.bucket == Bucket.EXEMPT.value}
+        keys = {key for key, _number, _sha in copies}
+        return [obj for bucket in Bucket if bucket != Bucket.EXEMPT for key in sorted(keys)
+                for obj in self.store.versions(bucket, key) if leftover_of(obj, copies) is not None]
+
+    def _destroy_leftover(self, viewer: Viewer, document_id: int, obj: StoredObject, release: bool) -> str | None:
+        """Destroy an object a move kept outside the exempt bucket (releasing its hold first if
+        ``release``); audited. A lock still in force keeps it and ``check`` goes on reporting it."""
+        where = (obj.bucket, obj.key, obj.version_id)
+        try:
+            if release and obj.legal_hold:
+                self.store.set_legal_hold(*where, False)
+            self.store.delete(*where)
+        except ObjectNotFound:
+            return None
+        except StoreError as error:  # ObjectLocked included
+            log.warning("exempt content kept in the %s bucket: %s: %s", obj.bucket.value, _where(*where), error)
+            return None
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.moved_version_destroyed", "document", document_id,
+                         bucket=obj.bucket.value, store_version=obj.version_id, sha256=obj.sha256)
+        return f"destroyed exempt content left in the {obj.bucket.value} bucket: {_where(*where)}"
 
     def _lock_objects(self, document_id: int, release: bool = False) -> None:
         """Mirror hold and retention onto the objects, so the store refuses early deletion too.
@@ -494,6 +639,8 @@ class ArchiveService:
             session.delete(session.get(Document, document_id))
             audit.record(session, viewer.username, "document.deleted", "document", document_id,
                          title=document.title, versions=[v.store_version_id for v in document.versions])
+        for obj in self._leftovers(document):  # what a move kept in another bucket goes with it
+            self._destroy_leftover(viewer, document_id, obj, release=False)
         left = []
         for version in document.versions:
             try:
@@ -539,9 +686,16 @@ class ArchiveService:
         from storage.reconcile import check
         return check(self.db, self.store, deep=deep, now=self.clock())
 
-    def recover(self):
+    def recover(self) -> list[str]:
+        """Repair what can be repaired, one line each: interrupted uploads removed, moves of exempt
+        content finished, and what moves left behind destroyed where no lock forbids it."""
         from storage.reconcile import recover
-        return recover(self.db, self.store, now=self.clock())
+        done = recover(self.db, self.store, now=self.clock())
+        done += self.finish_moves()
+        for obj, document_id in self.check(deep=False).leftovers:
+            if not lock_of(obj):  # by the store's clock: the store enforces the lock
+                done.append(self._destroy_leftover(Viewer.system(), document_id, obj, release=False))
+        return [line for line in done if line]
 
 
 class _AlertingReader:

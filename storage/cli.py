@@ -158,13 +158,14 @@ def search_command(query, username, **criteria) -> None:
 
 @archive.command("check")
 @click.option("--quick", is_flag=True, help="Compare checksums recorded in the store, without reading the bytes.")
-@click.option("--repair", is_flag=True, help="First remove the objects of interrupted uploads.")
+@click.option("--repair", is_flag=True, help="First remove the objects of interrupted uploads and finish moving "
+                                              "exempt content into the exempt bucket.")
 def check(quick: bool, repair: bool) -> None:
     """Reconcile catalog and buckets; exit status 1 if anything is wrong."""
     service = _service()
     if repair:
-        for removed in service.recover():
-            click.echo(f"removed interrupted upload: {removed}")
+        for repaired in service.recover():
+            click.echo(f"repaired: {repaired}")
     report = service.check(deep=not quick)
     for line in report.lines():
         click.echo(line)
