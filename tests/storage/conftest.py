@@ -61,9 +61,8 @@ class MotoServer:
                 self.kill()
 
     def store(self, **options) -> S3Store:
-        options.setdefault("prefix", f"t{uuid.uuid4().hex[:12]}-")
-        return S3Store(self.endpoint, ACCESS, SECRET, secure=False, region=REGION, part_size=PART_SIZE,
-                       connect_timeout=2, read_timeout=30, **options)
+        options = {"prefix": f"t{uuid.uuid4().hex[:12]}-", "connect_timeout": 2, "read_timeout": 30, **options}
+        return S3Store(self.endpoint, ACCESS, SECRET, secure=False, region=REGION, part_size=PART_SIZE, **options)
 
     def boto3(self):
         return boto3.client("s3", endpoint_url=f"http://{self.endpoint}", aws_access_key_id=ACCESS,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -16,9 +17,11 @@ from sqlalchemy import select
 from engine.errors import NotFound
 from engine.models import AuditEvent
 from storage.access import Viewer
+from storage.archive import ArchiveService
 from storage.objectstore import Bucket
 from storage.s3_store import S3Store
 from tests.storage.archive.conftest import add_text, exemption, store_url
+from tests.storage.conftest import MotoServer
 
 FIRST, SECOND = b"rekap honorarium pegawai versi pertama", b"rekap honorarium pegawai versi kedua"
 
@@ -166,3 +169,37 @@ def test_a_crash_between_copy_and_delete_is_reported_and_repaired(archive, viewe
     assert "archive is consistent" in repaired.output
     assert public_bucket(archive.store, request) == []
     assert_only_the_entitled_read_every_version(archive, viewers, two_versions.id)
+
+
+def test_the_store_stopping_between_copy_and_delete_is_alerted_reported_and_repaired(archive_db, viewers):
+    """The S3 server stops answering (SIGSTOP) just before the first old version is destroyed; the
+    reclassification itself is done, the rest is left for `check --repair` once the server answers."""
+    server = MotoServer().start()  # private: the session's server is not paused
+    try:
+        store = server.store(read_timeout=1, retries=0)
+        store.ensure_buckets()
+        archive = ArchiveService(archive_db, store)
+        document = add_text(archive, viewers["staff_bkd"], "Rekap honorarium", FIRST.decode())
+        document = archive.add_version(viewers["staff_bkd"], document.id, io.BytesIO(SECOND), "rekap.txt")
+        destroy = store.delete
+
+        def stop_then_delete(*args):  # only the moment is arranged: the server really stops answering
+            os.kill(server.process.pid, signal.SIGSTOP)
+            return destroy(*args)
+
+        store.delete = stop_then_delete
+        reclassified = reclassify_exempt(archive, viewers, document.id)
+        os.kill(server.process.pid, signal.SIGCONT)
+        store.delete = destroy
+        assert reclassified.klasifikasi == "dikecualikan"
+        assert [v.bucket for v in reclassified.versions] == ["exempt", "public", "exempt"]
+        [failed] = events(archive_db, "document.version_move_failed")
+        assert failed.detail["version"] == 1 and "unavailable" in failed.detail["error"]
+        report = archive.check()
+        assert len(report.exposed) == 2 and not (report.orphans or report.missing or report.interrupted)
+        assert len(archive.recover()) == 2
+        assert archive.check().ok and list(store.list_keys(Bucket.PUBLIC)) == []
+        assert_only_the_entitled_read_every_version(archive, viewers, document.id)
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+        server.stop()
