@@ -15,6 +15,13 @@ names the store). If step 3 fails, the version written in step 2 is destroyed ag
 dies between 2 and 3, the intent row is left behind: ``check`` reports the object as an interrupted
 upload rather than an unexplained orphan, and ``recover`` removes it.
 
+Reclassifying a document as dikecualikan also moves its earlier versions out of the public (or
+originals) bucket, which operators may expose, by the same discipline per version
+(:meth:`ArchiveService._move_version`): intent, verified copy into the exempt bucket, the row
+repointed in one transaction with its audit record, then the old version destroyed. A lock on the
+old version keeps it (audited); ``check`` reports it and any move a crash or a store failure left
+unfinished, and ``recover`` finishes what it can.
+
 The service knows nothing of HTTP; every method takes the :class:`~storage.access.Viewer` it acts
 for, applies the access rule inside its queries (a document the viewer may not see is
 ``NotFound``), and records what it did in the audit trail.
