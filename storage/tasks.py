@@ -1,5 +1,5 @@
 """Celery tasks of the archive: OCR of scans (queued by the web app, swept up again when a queueing
-was lost), and the daily expiry of exemption periods.
+was lost), the daily expiry of exemption periods, and the nightly repair.
 
 Registered on ``engine.worker.celery_app`` when this module is imported; the worker imports it
 (``import storage.tasks`` in engine/worker.py, the lead's change). Tasks take ids, never objects,
@@ -11,17 +11,24 @@ production web app (web/wsgi.py) and ``alur serve --with-worker`` give it ``ocr_
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import lru_cache
+
+from celery.schedules import crontab
 
 from alur.config import Settings
 from engine.timeutil import utcnow
 from engine.worker import celery_app
 
+log = logging.getLogger(__name__)
+
 # A version still pending this long after it was stored lost its queued job (broker down at upload,
 # job dropped): the sweep queues it again. run_ocr is idempotent, so a late first job does no harm.
 OCR_SWEEP_AFTER = timedelta(minutes=15)
 celery_app.conf.beat_schedule.setdefault("ocr-sweep", {"task": "alur.archive.ocr_sweep", "schedule": 600.0})
+celery_app.conf.beat_schedule.setdefault("archive-repair", {"task": "alur.archive.repair",
+                                                            "schedule": crontab(hour=2, minute=30)})
 
 
 @lru_cache(maxsize=1)
@@ -59,3 +66,13 @@ def ocr_sweep(now: str | None = None) -> list[int]:
     for version_id in pending:
         queue_ocr(version_id)
     return pending
+
+
+@celery_app.task(name="alur.archive.repair")
+def repair() -> list[str]:
+    """Nightly `alur archive check --repair`'s repair: interrupted uploads removed, moves of exempt content
+    finished, and what a lock kept behind destroyed once the lock has ended. Each line is logged."""
+    done = archive_service().recover()
+    for line in done:
+        log.info("archive repair: %s", line)
+    return done

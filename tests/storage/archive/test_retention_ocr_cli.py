@@ -120,8 +120,10 @@ def test_a_short_pdf_is_searchable_when_add_returns_and_a_long_one_goes_to_the_r
 def test_ocr_task_is_registered_on_the_worker_app():
     from engine.worker import celery_app
     import storage.tasks  # noqa: F401
-    assert {"alur.archive.ocr", "alur.archive.ocr_sweep", "alur.archive.expire_exemptions"} <= set(celery_app.tasks)
+    assert {"alur.archive.ocr", "alur.archive.ocr_sweep", "alur.archive.expire_exemptions",
+            "alur.archive.repair"} <= set(celery_app.tasks)
     assert celery_app.conf.beat_schedule["ocr-sweep"]["task"] == "alur.archive.ocr_sweep"
+    assert celery_app.conf.beat_schedule["archive-repair"]["task"] == "alur.archive.repair"
 
 
 def test_cli_add_search_check_and_retention_report(run, archive, tmp_path):
