@@ -88,6 +88,7 @@ def run_search(rows: int, repeats: int) -> dict:
                 archive.search(archivist, query)
         per_kind: dict[str, list[float]] = {}
         everything: list[float] = []
+        load = [os.getloadavg()[0]]
         for _ in range(repeats):
             for kind, queries in QUERIES.items():
                 for query in queries:
@@ -97,9 +98,10 @@ def run_search(rows: int, repeats: int) -> dict:
                         elapsed = (time.perf_counter() - started) * 1000
                         per_kind.setdefault(kind, []).append(elapsed)
                         everything.append(elapsed)
+        load.append(os.getloadavg()[0])
         hits = {query.text: archive.search(archivist, query).total for query in QUERIES["one common word"]}
         db.dispose()
-    return {"fill_s": fill, "all": everything, "per_kind": per_kind, "common_hits": hits}
+    return {"fill_s": fill, "all": everything, "per_kind": per_kind, "common_hits": hits, "load": load}
 
 
 def main() -> dict:
@@ -117,7 +119,9 @@ Command: `{COMMAND}`
 **Search** over {rows:,} catalogued documents on SQLite (inserted with Core executemany in {found['fill_s']:.0f} s,
 indexed by the FTS5 triggers; Zipf-like vocabulary, 80-word bodies). Each search computes the hit page (20),
 the total and the five facet counts, for an archivist (PPID: sees everything) and for staff (the access rule's
-OR on every query); {repeats} repetitions. Hits of the common words: {common}.
+OR on every query); {repeats} repetitions. Hits of the common words: {common}. Machine load (1-minute
+load average; other work on the machine slows the searches) before and after the timed searches:
+{found['load'][0]:.2f} and {found['load'][1]:.2f}.
 
 | queries | searches | p50 | p95 |
 |---|---:|---:|---:|
