@@ -29,4 +29,12 @@ def send_email(now: str | None = None) -> int:
     config = SmtpConfig.from_env()
     if not config.enabled:
         return 0
-    return send_unsent(_database(), config, _moment(now)) + send_letters(_database(), config, _moment(now))
+    sent, failure = 0, None
+    for send in (send_unsent, send_letters):  # one outbox failing must not hold up the other
+        try:
+            sent += send(_database(), config, _moment(now))
+        except (ConnectionError, OSError) as error:
+            failure = error
+    if failure is not None:
+        raise failure  # retried by Celery; what was sent is marked and not sent again
+    return sent

@@ -95,8 +95,9 @@ class Outbox(Generic[Item]):
 
 
 def send_claimed(db: Database, config: SmtpConfig, outbox: Outbox, pending: list, now: datetime | None = None) -> int:
-    """Send each pending item once: claimed in its own transaction first, released if sending fails
-    (the next run retries it), kept if the server refuses the address (a wrong address is not retried)."""
+    """Send each pending item once: claimed in its own transaction first, released if the connection
+    fails (the next run retries it), kept if the server refuses this one message or it cannot be written
+    at all (a wrong address or a broken message must not block the queue behind it)."""
     if not pending:
         return 0
     sent = 0
@@ -106,9 +107,15 @@ def send_claimed(db: Database, config: SmtpConfig, outbox: Outbox, pending: list
                 if not outbox.claim(session, outbox.ident(item), now or utcnow()):
                     continue  # another sender has it
             try:
-                smtp.send_message(outbox.compose(item, config))
-            except smtplib.SMTPRecipientsRefused:
-                log.warning("message %s: address refused; not retried", outbox.ident(item))
+                message = outbox.compose(item, config)
+            except (ValueError, UnicodeError) as error:  # this message cannot be written: skip it, send the rest
+                log.error("message %s cannot be composed (%s); not retried", outbox.ident(item), error)
+                continue
+            try:
+                smtp.send_message(message)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused,
+                    UnicodeError) as error:
+                log.warning("message %s refused by the server (%s); not retried", outbox.ident(item), error)
                 continue
             except BaseException:
                 with db.session() as session:

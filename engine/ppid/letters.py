@@ -3,8 +3,9 @@
 A letter is queued (``queue_letter``) inside the transaction that makes the change it reports, so a
 rolled-back change sends nothing and a committed one is never forgotten. The mail job of the worker
 sends the queue with the same claim-then-send loop as the staff notifications (``send_letters``).
-A letter carries the register number and status only: the information itself is never mailed, and
-the status page still asks for the number and e-mail before it shows anything.
+A letter carries the register number, the status and the staff's stated reasons (for a refusal, an
+extension, an answer to an objection): the requested information itself is never mailed, and the
+status page still asks for the number and e-mail before it shows anything.
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ def queue_letter(session: Session, kind: str, request: InformationRequest, objec
 def compose_letter(letter: ApplicantEmail, config: SmtpConfig) -> EmailMessage:
     message = EmailMessage()
     message["From"] = formataddr((SIGNATURE, config.sender))
-    message["To"] = formataddr((letter.full_name, letter.to))
+    message["To"] = formataddr((" ".join(letter.full_name.split()), letter.to))  # no line breaks in a header
     message["Subject"] = letter.subject
     message.set_content("\n".join([
         letter.body, "", f"Status permohonan: {config.base_url}/publik/status (masukkan nomor pendaftaran dan e-mail "

@@ -83,6 +83,23 @@ class PpidSettings:
         )
 
 
+def _ground_known(request: InformationRequest, ground: str, now: datetime) -> datetime | None:
+    """When the applicant learnt of a Pasal 35 ayat 1 ground; None while it can still arise or go on (an
+    accepted request not yet delivered can still go unfulfilled, late, or cost an unreasonable fee)."""
+    refused = request.notice_at if request.keputusan == "ditolak" else None
+    if ground == "a":  # refused under Pasal 17
+        return refused
+    if ground == "c":  # not answered: known when the notice's due date passed
+        return request.due_at if request.due_at and request.due_at < now else None
+    if ground == "d":  # answered not as asked
+        return request.delivered_at or request.notice_at
+    if ground == "e":  # not fulfilled
+        return request.delivered_at or refused
+    if ground in ("f", "g"):  # fee, delivery late: known when the information was delivered
+        return request.delivered_at
+    return None  # b: periodic information not provided, a continuing failure
+
+
 class InvalidForm(EngineError):
     """A public form with wrong or missing fields; ``fields`` maps field names to Indonesian messages."""
 
@@ -157,8 +174,14 @@ _REQUIRED = {"nama": "Nama wajib diisi.", "alamat": "Alamat wajib diisi.",
              "tujuan": "Tujuan penggunaan informasi wajib diisi."}
 
 
+_ONE_LINE = {"nama", "pekerjaan", "telepon"}  # they go into registers, notices and e-mail headers
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR and LF aside (browsers send CRLF)
+
+
 def _check_text(errors: dict, name: str, value: str) -> None:
-    if _TAG.search(value):
+    if _CONTROL.search(value) or (name in _ONE_LINE and ("\n" in value or "\r" in value)):
+        errors[name] = "Isian tidak boleh memuat baris baru atau karakter kendali."
+    elif _TAG.search(value):
         errors[name] = "Isian tidak boleh memuat tag HTML atau skrip (tanda < diikuti huruf)."
     elif len(value) > _LIMITS.get(name, 300):
         errors[name] = f"Isian terlalu panjang (paling banyak {_LIMITS.get(name, 300)} karakter)."
@@ -312,15 +335,15 @@ class PpidService:
                                         .order_by(Objection.id)))
 
     # -- objections -------------------------------------------------------------------------------
-    def objection_deadline(self, request: InformationRequest, now: datetime) -> datetime | None:
-        """The last moment to object (Pasal 36 ayat 1): working days counted from when the ground became
-        known, i.e. the written notice, or its due date passing without one. None while neither has
-        happened: grounds such as an unreasonable fee may arise at any time during the service."""
-        known = request.notice_at or (request.due_at if request.due_at and request.due_at < now else None)
-        if known is None:
+    def objection_deadline(self, request: InformationRequest, now: datetime, grounds: list[str]) -> datetime | None:
+        """The last moment to object on these grounds (Pasal 36 ayat 1: working days from when the ground
+        became known). The objection stands while any of its grounds is still open; None: no limit yet."""
+        known = [_ground_known(request, ground, now) for ground in grounds]
+        if not known or any(moment is None for moment in known):
             return None
         with self.db.session() as session:
-            return calendar_from_db(session).due_at(known, f"P{self.settings.objection_filing_days}D", "working_days")
+            return calendar_from_db(session).due_at(max(known), f"P{self.settings.objection_filing_days}D",
+                                                    "working_days")
 
     def submit_objection(self, nomor: str, email: str, alasan: list[str], uraian: str, token: str) -> Submitted:
         now = self.clock()
@@ -344,7 +367,7 @@ class PpidService:
         if not errors and request is None:
             errors["nomor"] = "Nomor pendaftaran dan e-mail tidak cocok dengan permohonan mana pun."
         if not errors:
-            deadline = self.objection_deadline(request, now)
+            deadline = self.objection_deadline(request, now, letters)
             if deadline is not None and now > deadline:
                 errors["nomor"] = ("Batas waktu pengajuan keberatan atas permohonan ini telah lewat: keberatan "
                                    f"diajukan paling lambat {self.settings.objection_filing_days} hari kerja setelah "

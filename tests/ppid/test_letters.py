@@ -1,10 +1,13 @@
 """Letters to applicants: queued with each change of their request or objection, mailed once each."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from engine.ppid.letters import send_letters
 from engine.ppid.models import ApplicantEmail, Objection
+from engine.ppid.service import InvalidForm, RequestForm
+from tests.ppid.conftest import GOOD_REQUEST
 from tests.ppid.test_requests import ATASAN, PETUGAS, PPID, db_of, do, file_request, ppid_service
 from tests.services import free_port
 from tests.smtp_fixtures import config, smtp_server, subject  # noqa: F401  (smtp_server: a fixture)
@@ -60,3 +63,27 @@ def test_a_mail_server_down_keeps_the_letters_due(app, smtp_server):
     assert [letter.emailed_at for letter in letters(app)] == [None]
     mailbox, port = smtp_server()
     assert send_letters(db_of(app), config(port)) == 1 and len(mailbox.messages) == 1
+
+
+def test_a_name_with_a_line_break_is_refused_at_the_form(app):
+    service = ppid_service(app)
+    with pytest.raises(InvalidForm) as refused:
+        service.submit_request(RequestForm(**{**GOOD_REQUEST, "nama": "Siti\r\nBcc: semua@contoh.id"}),
+                               service.new_form_token())
+    assert "baris baru" in refused.value.fields["nama"]
+    multi_line = RequestForm(**{**GOOD_REQUEST, "alamat": "Jl. Tjilik Riwut km 5\r\nPalangka Raya"})
+    assert service.submit_request(multi_line, service.new_form_token()).nomor  # CRLF of a textarea is fine
+
+
+def test_a_letter_that_cannot_be_written_does_not_hold_up_the_others(app, smtp_server):
+    broken, fine = file_request(app), file_request(app)
+    with db_of(app).session() as session:  # rows written before the form refused line breaks
+        first, second = session.scalars(select(ApplicantEmail).order_by(ApplicantEmail.id)).all()
+        first.to = "siti@contoh.id\nBcc: semua@contoh.id"
+        second.full_name = "Budi\r\nSantoso"
+    mailbox, port = smtp_server()
+    assert send_letters(db_of(app), config(port)) == 1
+    [(_, recipients, message)] = mailbox.messages
+    assert recipients == [fine.email] and message["To"] == f"Budi Santoso <{fine.email}>"
+    assert send_letters(db_of(app), config(port)) == 0  # the unwritable one is not retried every minute
+    assert broken.nomor

@@ -319,7 +319,7 @@ def test_an_objection_after_thirty_working_days_from_the_notice_is_refused(sqlit
         notice_at = session.get(InformationRequest, row.id).notice_at
     assert notice_at is not None
     service = ppid_service(app)
-    deadline = service.objection_deadline(service.get_request(row.id), notice_at)
+    deadline = service.objection_deadline(service.get_request(row.id), notice_at, ["a"])
     assert 42 <= (deadline - notice_at).days <= 60  # 30 working days: six weeks plus holidays
     late = PpidService(service.db, service.processes, service.settings, clock=lambda: deadline + timedelta(days=1))
     with pytest.raises(InvalidForm) as refused:
@@ -337,4 +337,25 @@ def test_an_objection_is_open_while_the_request_is_still_being_served(sqlite_app
     """Before any notice and before its due date, grounds such as a fee can arise: no deadline yet."""
     row = file_request(sqlite_app)
     service = ppid_service(sqlite_app)
-    assert service.objection_deadline(service.get_request(row.id), row.received_at) is None
+    request = service.get_request(row.id)
+    assert all(service.objection_deadline(request, row.received_at, [ground]) is None for ground in "abcdefg")
+
+
+def test_the_objection_clock_starts_when_its_own_ground_became_known(sqlite_app):
+    """An accepted request not yet delivered can still go unfulfilled or late: no limit on those grounds
+    until the information is delivered; then 30 working days from the delivery."""
+    app = sqlite_app
+    row = file_request(app)
+    do(app, row.instance_id, "Langkah_1", PETUGAS)
+    do(app, row.instance_id, "Langkah_2", PPID, keputusan="ya")
+    do(app, row.instance_id, "Langkah_3", PPID, keputusan="ya", catatan="Informasi tersedia")
+    service = ppid_service(app)
+    accepted = service.get_request(row.id)
+    months_later = accepted.notice_at + timedelta(days=120)
+    assert service.objection_deadline(accepted, months_later, ["e"]) is None
+    assert service.objection_deadline(accepted, months_later, ["g"]) is None
+    do(app, row.instance_id, "Langkah_4", PETUGAS)
+    delivered = service.get_request(row.id)
+    deadline = service.objection_deadline(delivered, months_later, ["g"])
+    assert deadline is not None and 42 <= (deadline - delivered.delivered_at).days <= 60
+    assert service.objection_deadline(delivered, months_later, ["b", "g"]) is None  # b is a continuing failure
