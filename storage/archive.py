@@ -3,8 +3,8 @@
 Consistency between the catalog (SQL) and the buckets comes from one guarded sequence
 (:meth:`ArchiveService._guarded_put`):
 
-1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, in the
-   transaction that checked the form and the viewer's right to file it);
+1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, once the
+   form and the viewer's right to file it are checked, before the upload is even read);
 2. write the object in one PUT (its SHA-256, computed by the store over the bytes it sends, and its
    class travel in the object's metadata, so the catalog can be rebuilt from the buckets);
 3. in one transaction: the catalog rows with the text read at ingest, the audit record, and the
@@ -130,17 +130,19 @@ class ArchiveService:
     def add(self, viewer: Viewer, stream: BinaryIO, filename: str, metadata: DocumentMetadata) -> Document:
         """Validate, store and catalog a new document; returns it with its first version.
 
-        Three transactions and one PUT: the form's checks with the upload intent, the object write,
-        the catalog rows with their text and audit record (see the module docstring)."""
+        The form's checks and the viewer's right to file it (before the upload is read), then the
+        guarded sequence: the upload intent, the object write, the catalog rows with their text and
+        audit record (see the module docstring)."""
+        # The form and the right to file it first: an unauthorised caller costs no spooling, no PDF
+        # parsing and no text reading (up to INLINE_PDF_PAGES pages under the process-wide PDFium lock).
+        with self.db.session() as session:
+            columns = prepare(session, metadata, self.clock())
+            if not may_add_to(viewer, columns["unit_id"]):
+                raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
         with validate_upload(stream, filename, self.max_upload_bytes) as upload:
             found = texts.ingest_text(upload.spool, upload.kind)
             uid = uuid.uuid4().hex
             bucket, key = bucket_for(metadata.klasifikasi), object_key(uid)
-            with self.db.session() as session:
-                columns = prepare(session, metadata, self.clock())
-                if not may_add_to(viewer, columns["unit_id"]):
-                    raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
-                intent = self._record_intent(session, viewer, bucket, key)
 
             def catalog(session: Session, stored: StoredObject) -> Document:
                 document = Document(uid=uid, created_by=viewer.username, body_text=found.text, **columns)
@@ -154,7 +156,7 @@ class ArchiveService:
 
             meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename,
                                          viewer.username)
-            document = self._guarded_put(viewer, bucket, key, upload, meta, catalog, intent)
+            document = self._guarded_put(viewer, bucket, key, upload, meta, catalog)
             # A new document is locked in the store only if it has a hold or a retention date.
             locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
             self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
@@ -219,12 +221,10 @@ class ArchiveService:
     # -- the guarded sequence ---------------------------------------------------------------------
 
     def _guarded_put(self, viewer: Viewer, bucket: Bucket, key: str, upload: ValidatedUpload,
-                     metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T],
-                     intent: int | None = None) -> T:
-        """Steps 2 and 3 of the sequence (and step 1 unless the caller committed ``intent``)."""
-        if intent is None:
-            with self.db.session() as session:
-                intent = self._record_intent(session, viewer, bucket, key)
+                     metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T]) -> T:
+        """The three steps of the sequence: intent, object, catalog."""
+        with self.db.session() as session:
+            intent = self._record_intent(session, viewer, bucket, key)
         try:
             stored = self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
         except BaseException as error:
@@ -245,7 +245,7 @@ class ArchiveService:
             raise
 
     def _record_intent(self, session: Session, viewer: Viewer, bucket: Bucket, key: str) -> int:
-        """Step 1: the intent row, committed with the caller's session before the object is written."""
+        """Step 1: the intent row, committed before the object is written."""
         return session.execute(insert(PendingUpload).values(
             bucket=bucket.value, key=key, created_by=viewer.username, created_at=self.clock(),
         ).returning(PendingUpload.id)).scalar_one()
@@ -700,7 +700,9 @@ class ArchiveService:
         done = recover(self.db, self.store, now=self.clock())
         done += self.finish_moves()
         for obj, document_id in self.check(deep=False).leftovers:
-            if not lock_of(obj):  # by the store's clock: the store enforces the lock
+            # By the archive's clock, as check() labelled it held or not; the store enforces the lock by
+            # its own clock, so if the two disagree it refuses the delete and the leftover stays reported.
+            if not lock_of(obj, self.clock()):
                 done.append(self._destroy_leftover(Viewer.system(), document_id, obj, release=False))
         return [line for line in done if line]
 

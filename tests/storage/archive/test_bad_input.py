@@ -95,3 +95,30 @@ def test_unknown_unit_and_foreign_unit(archive, viewers):
         archive.add(viewers["ppid"], io.BytesIO(b"isi"), "a.txt", metadata("X", unit="NOPE"))
     with pytest.raises(PermissionDenied):
         archive.add(viewers["staff_org"], io.BytesIO(b"isi"), "a.txt", metadata("X", unit="BKD"))
+
+
+def test_an_unauthorised_upload_is_refused_before_its_pdf_is_read(archive, viewers, archive_db):
+    """The right to file for a unit is checked before the upload is parsed or its text read: both take
+    the process-wide PDFium lock. The lock is held here (for real) while a caller of another unit
+    uploads a PDF: the refusal must come without waiting for it."""
+    import threading
+
+    from engine.errors import PermissionDenied
+    from storage.validation import PDFIUM_LOCK
+    outcome = []
+
+    def upload():
+        try:
+            archive.add(viewers["staff_org"], io.BytesIO(text_pdf("isi")), "laporan.pdf", metadata("X", unit="BKD"))
+        except Exception as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=upload)
+    with PDFIUM_LOCK:
+        worker.start()
+        worker.join(timeout=10)
+        refused_while_locked = not worker.is_alive()
+    worker.join(timeout=30)
+    assert refused_while_locked, "the upload waited for the PDFium lock before the permission check"
+    assert len(outcome) == 1 and isinstance(outcome[0], PermissionDenied)
+    assert counts(archive_db) == (0, 0) and stored_objects(archive.store) == []
