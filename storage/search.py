@@ -239,23 +239,27 @@ def _pg_page(session: Session, words: list[str], viewer: Viewer, filters: list, 
 
 def _sqlite_page(session: Session, words: list[str], viewer: Viewer, filters: list,
                  query: SearchQuery) -> list[Hit]:
-    """Rank the matches (no table row is read), then read the page's documents with their snippets: snippet() re-reads and re-tokenizes the text of a row,
-    so it is made for the rows of the page only."""
+    """Rank the matches (no table row is read), then read the page's documents with their snippets:
+    snippet() re-reads and re-tokenizes the text of a row, so it is made for the rows of the page only."""
     rank, covered = index.sqlite_rank(), index.covered
     statement = _sqlite_matches(select(covered.c.id, rank), words, [visible(viewer), *filters])
     order = (rank, *_by_date(covered)) if query.order == "relevance" else _by_date(covered)
     page = session.execute(statement.order_by(*order).limit(query.per_page).offset(query.offset)).all()
-    found = _sqlite_documents(session, words, [document_id for document_id, _score in page])
-    return [Hit(*found[document_id], score) for document_id, score in page]
+    found = _sqlite_documents(session, words, [document_id for document_id, _score in page], viewer)
+    # a document changed between the two statements (reclassified, deleted, reworded) is left out
+    return [Hit(*found[document_id], score) for document_id, score in page if document_id in found]
 
 
-def _sqlite_documents(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple[Document, Snippet]]:
-    """The page's documents (with their units) and snippets, in one statement."""
+def _sqlite_documents(session: Session, words: list[str], ids: list[int],
+                      viewer: Viewer) -> dict[int, tuple[Document, Snippet]]:
+    """The page's documents (with their units) and snippets, in one statement, under the access rule
+    again: each SELECT sees its own snapshot, so the rule of the ranking statement is not enough."""
     if not ids:
         return {}
     statement = (select(Document, index.sqlite_snippet()).select_from(index.fts)
                  .join(Document, index.sqlite_join_on())
-                 .where(index.sqlite_match(words), index.sqlite_among(ids)).options(*_PAGE_OPTIONS))
+                 .where(index.sqlite_match(words), index.sqlite_among(ids), visible(viewer))
+                 .options(*_PAGE_OPTIONS))
     return {document.id: (document, Snippet.parse(marked)) for document, marked in session.execute(statement)}
 
 

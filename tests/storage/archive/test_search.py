@@ -3,7 +3,7 @@ hold every document they may see exactly once, in the promised order, and nothin
 from __future__ import annotations
 
 from storage.search import SearchQuery
-from tests.storage.archive.conftest import add_text
+from tests.storage.archive.conftest import add_text, exemption
 
 # (unit, class) of each document, in the order they are filed; every title and body has the same
 # length and holds the search word once, so all rank equal and relevance falls back to newest first.
@@ -45,3 +45,17 @@ def test_word_search_pages_hold_each_visible_document_once_newest_first(archive,
     assert {v.value: v.count for v in exempt.facets["klasifikasi"]} == {"setiap_saat": 2, "berkala": 2,
                                                                         "dikecualikan": 2}
     assert {v.value: v.count for v in exempt.facets["unit"]} == {"BKD": 2}
+
+
+def test_the_page_read_applies_the_access_rule_again(archive, viewers):
+    """SQLite ranks the matches and reads the page's rows in two statements, each with its own snapshot:
+    a document reclassified as exempt in between must not reach the page of someone not entitled."""
+    from storage.search import _sqlite_documents
+    document = add_text(archive, viewers["admin"], "Pagu", "anggaran rahasia", unit="BIRO_ORG",
+                        klasifikasi="setiap_saat")
+    archive.reclassify(viewers["ppid"], document.id, "dikecualikan", exemption())  # after the ranking, say
+    if archive.db.engine.dialect.name == "sqlite":  # PostgreSQL ranks and reads the page in one statement
+        with archive.db.session() as session:
+            assert _sqlite_documents(session, ["anggaran"], [document.id], viewers["staff_bkd"]) == {}
+            assert set(_sqlite_documents(session, ["anggaran"], [document.id], viewers["ppid"])) == {document.id}
+    assert archive.search(viewers["staff_bkd"], SearchQuery(text="anggaran")).total == 0
