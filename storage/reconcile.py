@@ -194,19 +194,24 @@ def _compare(report: CheckReport, store: ObjectStore, ident, obj, expected, deep
 
 
 def recover(db: Database, store: ObjectStore, now: datetime) -> list[str]:
-    """Destroy the objects of interrupted uploads (older than GRACE) and drop their intents."""
+    """Destroy the objects of interrupted uploads (older than GRACE) and drop their intents.
+
+    The catalog read here is only a first filter: uploads, moves and reclassifications go on
+    meanwhile, so each version is checked again in the database right before it is destroyed
+    (:func:`_unowned`)."""
     catalog = _catalog(db)
     removed = []
     with db.session() as session:
         stale = list(session.scalars(select(PendingUpload).where(PendingUpload.created_at <= now - GRACE)))
     for intent in stale:
-        if _destroy_uncatalogued(store, catalog, intent, removed):
+        if _destroy_uncatalogued(db, store, catalog, intent, removed, now):
             with db.session() as session:
                 session.execute(delete(PendingUpload).where(PendingUpload.id == intent.id))
     return removed
 
 
-def _destroy_uncatalogued(store: ObjectStore, catalog, intent: PendingUpload, removed: list[str]) -> bool:
+def _destroy_uncatalogued(db: Database, store: ObjectStore, catalog, intent: PendingUpload, removed: list[str],
+                          now: datetime) -> bool:
     bucket = Bucket(intent.bucket)
     try:
         versions = store.versions(bucket, intent.key)
@@ -217,6 +222,12 @@ def _destroy_uncatalogued(store: ObjectStore, catalog, intent: PendingUpload, re
     for obj in versions:
         if (intent.bucket, intent.key, obj.version_id) in catalog:
             continue
+        owned = _owner(db, intent, obj.version_id, now)
+        if owned == "catalogued":  # catalogued since the catalog was read: not an interrupted upload
+            continue
+        if owned == "upload under way":  # it may be that upload's object: left for a later recover
+            done = False
+            continue
         try:
             store.delete(bucket, intent.key, obj.version_id)
             removed.append(f"removed interrupted upload {where(intent.bucket, intent.key, obj.version_id)}")
@@ -224,3 +235,22 @@ def _destroy_uncatalogued(store: ObjectStore, catalog, intent: PendingUpload, re
             log.warning("cannot remove %s: %s", where(intent.bucket, intent.key, obj.version_id), error)
             done = False
     return done
+
+
+def _owner(db: Database, intent: PendingUpload, version_id: str, now: datetime) -> str | None:
+    """Who may own a listed, uncatalogued object version now: 'catalogued', 'upload under way' (another
+    intent on its key, younger than GRACE) or None (the stale intent's: it may be destroyed).
+
+    Every writer commits its intent before its object and removes it in the transaction that
+    catalogues the object, so the intents are read first: an intent gone by then means its catalog
+    rows are committed, and the second query (a newer snapshot on PostgreSQL) sees them."""
+    with db.session() as session:
+        live = session.scalar(select(PendingUpload.id).where(
+            PendingUpload.bucket == intent.bucket, PendingUpload.key == intent.key, PendingUpload.id != intent.id,
+            PendingUpload.created_at > now - GRACE).limit(1))
+        if live is not None:
+            return "upload under way"
+        named = session.scalar(select(DocumentVersion.id).where(
+            DocumentVersion.bucket == intent.bucket, DocumentVersion.key == intent.key,
+            DocumentVersion.store_version_id == version_id).limit(1))
+        return "catalogued" if named is not None else None

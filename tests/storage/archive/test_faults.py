@@ -124,3 +124,59 @@ def test_process_killed_between_object_and_catalog_write(archive, viewers, archi
     assert len(late.check().interrupted) == 1
     assert len(late.recover()) == 1
     assert late.check().ok and stored_objects(store) == []
+
+
+def _interrupted_upload(archive, archive_db, key: str, started) -> str:
+    """What a process killed between the object write and the catalog write leaves: its intent and its
+    object (written for real) on ``key``; returns the object's version id."""
+    with archive_db.session() as session:
+        session.add(PendingUpload(bucket=Bucket.PUBLIC.value, key=key, created_by="staff_bkd", created_at=started))
+    data = b"unggahan yang terputus"
+    return archive.store.put(Bucket.PUBLIC, key, io.BytesIO(data), len(data), "text/plain").version_id
+
+
+def _on_first_listing(store, key: str, action) -> None:
+    """Run ``action`` when recover lists ``key``: after it has read the catalog, before it destroys.
+    Only the moment is arranged (on this store instance); what ``action`` does is real."""
+    listed = store.versions
+
+    def versions(bucket, listed_key):
+        if listed_key == key and not getattr(versions, "done", False):
+            versions.done = True
+            action()
+        return listed(bucket, listed_key)
+
+    store.versions = versions
+
+
+def test_recover_keeps_a_version_catalogued_after_it_read_the_catalog(archive, viewers, archive_db):
+    """A stale intent on a document's key; while recover works (its catalog already read) a new version
+    of that document is catalogued on the same key. Only the interrupted upload's object goes."""
+    staff = viewers["staff_bkd"]
+    document = add_text(archive, staff, "Rekap", "versi pertama")
+    key = document.current.key
+    orphan = _interrupted_upload(archive, archive_db, key, utcnow() - GRACE - timedelta(minutes=5))
+    added = []
+    _on_first_listing(archive.store, key, lambda: added.append(
+        archive.add_version(staff, document.id, io.BytesIO(b"versi kedua"), "rekap.txt")))
+    removed = archive.recover()
+    [latest] = added
+    assert removed == [f"removed interrupted upload public/{key} (version {orphan})"]
+    assert [v.version_id for v in archive.store.versions(Bucket.PUBLIC, key)].count(orphan) == 0
+    for version in latest.versions:  # both catalogued versions are still stored
+        assert archive.store.stat(Bucket.PUBLIC, key, version.store_version_id).sha256 == version.sha256
+    with archive.open_content(staff, document.id, 2) as opened:
+        assert opened.read() == b"versi kedua"
+    assert archive.check().ok
+
+
+def test_recover_leaves_an_object_an_upload_under_way_may_own(archive, viewers, archive_db):
+    """A stale intent and a live one (an upload that has written its object, not yet catalogued) on the
+    same key: nothing is destroyed and the stale intent stays, for a recover once that upload is over."""
+    started = utcnow() - GRACE - timedelta(minutes=5)
+    stale = _interrupted_upload(archive, archive_db, "documents/ab/abcdef", started)
+    live = _interrupted_upload(archive, archive_db, "documents/ab/abcdef", utcnow())
+    assert archive.recover() == []
+    assert {v.version_id for v in archive.store.versions(Bucket.PUBLIC, "documents/ab/abcdef")} == {stale, live}
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 2
