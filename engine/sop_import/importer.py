@@ -405,7 +405,10 @@ def _partner(connector: Shape, sinks: list[Shape], backward: bool) -> Shape | No
     """The connector an unlettered one continues at: an off-page one on the next page (for a loop, on the nearest
     earlier page), an on-page circle elsewhere on its page."""
     if backward:
-        before = [s for s in sinks if s.page < connector.page]  # off-page: another page
+        if connector.kind == "pentagon":  # off-page: another, earlier page
+            before = [s for s in sinks if s.page < connector.page]
+        else:  # on-page circle: higher up on its own page
+            before = [s for s in sinks if s.page == connector.page and s.cy < connector.cy]
         return max(before, key=lambda s: (s.page, s.cy), default=None)
     if connector.kind == "pentagon":  # off-page: continues on a later page
         return next((s for s in sinks if s.page > connector.page), None)
