@@ -75,6 +75,14 @@ class _MovedMeanwhile(ArchiveError):
     """A version was moved to the exempt bucket by someone else while this copy was written."""
 
 
+class _LeftBehind(ArchiveError):
+    """A move is committed (the row names the exempt copy) but its old object could not be destroyed."""
+
+    def __init__(self, line: str, error: StoreError) -> None:
+        super().__init__(line)
+        self.line, self.error = line, error
+
+
 class RetentionLocked(PermissionDenied):
     """Deleting is refused: a legal hold, a retention period or a permanent record."""
 
@@ -495,6 +503,10 @@ class ArchiveService:
                 done.append(self._move_version(viewer, document, version))
             except _MovedMeanwhile:
                 continue
+            except _LeftBehind as left:  # moved; the old object stays (alerted and audited)
+                done.append(left.line)
+                if isinstance(left.error, StoreUnavailable):
+                    break
             except StoreError as error:
                 self._alert_unfinished_move(viewer, document, version, error)
                 if isinstance(error, StoreUnavailable):
@@ -529,13 +541,17 @@ class ArchiveService:
 
         with self._spool(version) as upload:
             stored = self._guarded_put(viewer, Bucket.EXEMPT, version.key, upload, meta, repoint)
-        kept = self._destroy_moved(viewer, document.id, version)
         moved = f"moved {_where(*old)} of document {document.id} version {version.number} to " \
                 f"{_where(stored.bucket, stored.key, stored.version_id)}"
+        try:
+            kept = self._destroy_moved(viewer, document.id, version)
+        except StoreError as error:
+            raise _LeftBehind(f"{moved}; the old object is left behind: {error}", error) from error
         return moved + (f"; the old object is kept: {kept}" if kept else "")
 
     def _destroy_moved(self, viewer: Viewer, document_id: int, version: DocumentVersion) -> str | None:
-        """Destroy the object a version was moved from; a lock keeps it (audited): returns why, or None."""
+        """Destroy the object a version was moved from (audited); a lock keeps it (audited): returns why,
+        or None. Another store failure is alerted, audited as a leftover (the move itself stands) and raised."""
         try:
             self.store.delete(Bucket(version.bucket), version.key, version.store_version_id)
         except ObjectNotFound:
@@ -549,6 +565,20 @@ class ArchiveService:
                              version=version.number, bucket=version.bucket, store_version=version.store_version_id,
                              reason=locked.reason)
             return locked.reason
+        except StoreError as error:
+            alerts.error("ALERT exempt content left in the %s bucket: document %s version %s was moved to the "
+                         "exempt bucket but its old object (%s %s) could not be destroyed: %s; `alur archive check "
+                         "--repair` destroys it", version.bucket, document_id, version.number, version.key,
+                         version.store_version_id, error)
+            with self.db.session() as session:
+                audit.record(session, viewer.username, "document.version_move_leftover", "document", document_id,
+                             version=version.number, bucket=version.bucket,
+                             store_version=version.store_version_id, error=str(error)[:500])
+            raise
+        with self.db.session() as session:
+            audit.record(session, viewer.username, "document.moved_version_destroyed", "document", document_id,
+                         version=version.number, bucket=version.bucket, store_version=version.store_version_id,
+                         sha256=version.sha256)
         return None
 
     def _alert_unfinished_move(self, viewer: Viewer, document: Document, version: DocumentVersion,

@@ -85,6 +85,9 @@ def test_reclassified_as_exempt_every_version_leaves_the_public_bucket(archive, 
     assert [(e.detail["version"], e.detail["from_bucket"], e.detail["to_bucket"]) for e in moved] == [
         (1, "public", "exempt"), (2, "public", "exempt")]
     assert {e.detail["from_version"] for e in moved} == {v.store_version_id for v in two_versions.versions}
+    destroyed = events(archive_db, "document.moved_version_destroyed")  # the old objects' end is audited too
+    assert [(e.detail["version"], e.detail["bucket"], e.detail["store_version"]) for e in destroyed] == [
+        (v.number, "public", v.store_version_id) for v in two_versions.versions]
     checked = run("check")
     assert checked.exit_code == 0 and "archive is consistent" in checked.output, checked.output
 
@@ -172,7 +175,7 @@ def test_a_crash_between_copy_and_delete_is_reported_and_repaired(archive, viewe
     assert_only_the_entitled_read_every_version(archive, viewers, two_versions.id)
 
 
-def test_the_store_stopping_between_copy_and_delete_is_alerted_reported_and_repaired(archive_db, viewers):
+def test_the_store_stopping_between_copy_and_delete_is_alerted_reported_and_repaired(archive_db, viewers, caplog):
     """The S3 server stops answering (SIGSTOP) just before the first old version is destroyed; the
     reclassification itself is done, the rest is left for `check --repair` once the server answers."""
     server = MotoServer().start()  # private: the session's server is not paused
@@ -194,11 +197,19 @@ def test_the_store_stopping_between_copy_and_delete_is_alerted_reported_and_repa
         store.delete = destroy
         assert reclassified.klasifikasi == "dikecualikan"
         assert [v.bucket for v in reclassified.versions] == ["exempt", "public", "exempt"]
-        [failed] = events(archive_db, "document.version_move_failed")
-        assert failed.detail["version"] == 1 and "unavailable" in failed.detail["error"]
+        # Version 1 was moved (its row names the exempt copy): what failed is destroying its old object.
+        [moved] = events(archive_db, "document.version_moved")
+        [left] = events(archive_db, "document.version_move_leftover")
+        assert moved.detail["version"] == left.detail["version"] == 1 and "unavailable" in left.detail["error"]
+        assert left.detail["store_version"] == moved.detail["from_version"] == document.versions[0].store_version_id
+        assert events(archive_db, "document.version_move_failed") == []  # the store stopped: version 2 not tried
+        assert events(archive_db, "document.moved_version_destroyed") == []
+        assert any("ALERT exempt content left in the public bucket" in r.getMessage()
+                   for r in caplog.records if r.name == "alur.alerts")
         report = archive.check()
         assert len(report.exposed) == 2 and not (report.orphans or report.missing or report.interrupted)
         assert len(archive.recover()) == 2
+        assert len(events(archive_db, "document.moved_version_destroyed")) == 2  # the leftover, then version 2's
         assert archive.check().ok and list(store.list_keys(Bucket.PUBLIC)) == []
         assert_only_the_entitled_read_every_version(archive, viewers, document.id)
     finally:
