@@ -295,7 +295,11 @@ class ArchiveService:
         """Extract the text of a version whose extraction is pending: the PDF's text layer, else OCR.
 
         Idempotent (a version no longer pending is left alone). Returns ``done`` (OCR), ``failed``,
-        or ``none`` when the text layer sufficed (the status is cleared, as for a text file)."""
+        or ``none`` when the text layer sufficed (the status is cleared, as for a text file).
+
+        The bytes are checked against the catalog's SHA-256 as for a download: a mismatch raises
+        ``ChecksumMismatch``, is audited and alerted, and no text of the bad bytes is stored (the
+        version stays pending)."""
         with self.db.session() as session:
             version = session.get(DocumentVersion, version_id)
             if version is None:
@@ -305,8 +309,15 @@ class ArchiveService:
             where = (Bucket(version.bucket), version.key, version.store_version_id)
             kind = _KIND_OF.get(version.content_type, "")
         with tempfile.TemporaryFile() as spool:
-            with self.store.open(*where) as reader:
-                shutil.copyfileobj(reader, spool)
+            try:
+                with self.store.open(*where) as reader:
+                    if reader.object.sha256 != version.sha256:  # the store's record differs from the catalog's
+                        raise ChecksumMismatch(version.bucket, version.key, version.store_version_id,
+                                               version.sha256, reader.object.sha256)
+                    shutil.copyfileobj(reader, spool)  # the reader checks the bytes against that same hash
+            except ChecksumMismatch as mismatch:
+                self._alert_mismatch(Viewer.system(), version.document_id, version, mismatch)
+                raise
             return self._save_ocr(version_id, *self._extract(spool, kind))
 
     @staticmethod

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.models import AuditEvent
 from storage import text as texts
 from storage.archive import ArchiveService, RetentionLocked
+from storage.models import DocumentVersion
 from storage.objectstore import Bucket
 from tests.storage.archive.conftest import add_text, metadata
 from tests.storage.archive.files import image_bytes, scanned_page, text_pdf
@@ -166,3 +167,44 @@ def test_cli_add_search_check_and_retention_report(run, archive, tmp_path):
     archive.store.put(Bucket.PUBLIC, "documents/zz/orphan", io.BytesIO(b"x"), 1)
     orphaned = run("check", "--quick")
     assert orphaned.exit_code == 1 and "orphan object: public/documents/zz/orphan" in orphaned.output
+
+
+def _queued_scan(archive_db, store, viewers):
+    """An archive whose OCR runner only queues, and a scan waiting for its OCR."""
+    queued = []
+    archive = ArchiveService(archive_db, store, ocr_runner=queued.append)
+    document = archive.add(viewers["staff_bkd"], io.BytesIO(image_bytes(scanned_page(*LINES), "PNG")), "s.png",
+                           metadata("Antre"))
+    return archive, document, queued
+
+
+def _ocr_state(archive_db, version_id):
+    with archive_db.session() as session:
+        version = session.get(DocumentVersion, version_id)
+        return version.ocr_status, version.extracted_text, version.ocr_error
+
+
+@pytest.mark.parametrize("fault", ["bytes", "record"])
+def test_ocr_of_a_corrupted_object_is_an_error_and_an_alert_and_stores_no_text(archive_db, store, viewers, corrupt,
+                                                                               caplog, fault):
+    """``bytes``: the stored bytes are damaged (the ``corrupt`` fixture); ``record``: the store's
+    SHA-256 is consistent with its bytes but not with the catalog's (the catalog row is changed)."""
+    from storage.errors import ChecksumMismatch
+    archive, document, queued = _queued_scan(archive_db, store, viewers)
+    version = document.current
+    with archive_db.session() as session:
+        row = session.get(DocumentVersion, version.id)
+        if fault == "record":
+            row.sha256 = "0" * 64
+        else:
+            corrupt(store, Bucket.PUBLIC, version.key)
+            damaged = store.stat(Bucket.PUBLIC, version.key)
+            row.store_version_id = damaged.version_id  # S3: the damage is a new version (see test_ingest)
+    with pytest.raises(ChecksumMismatch):
+        archive.run_ocr(queued[0])
+    assert _ocr_state(archive_db, version.id) == ("pending", "", "")
+    assert archive.search(viewers["staff_bkd"], text="jembatan").total == 0
+    with archive_db.session() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.checksum_mismatch"))
+    assert event.actor == "system" and event.object_id == str(document.id) and event.detail["version"] == 1
+    assert any("ALERT checksum mismatch" in r.getMessage() for r in caplog.records if r.name == "alur.alerts")
