@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Callable, TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from engine import audit
@@ -63,6 +63,11 @@ alerts = logging.getLogger("alur.alerts")  # operators route this logger to thei
 
 T = TypeVar("T")
 MAX_PRESIGNED = timedelta(minutes=15)
+# A version still pending this long after it was stored, or after the sweep last queued it, lost its
+# job (broker down at upload, job dropped, worker killed): the sweep queues it again, at most
+# OCR_MAX_ATTEMPTS times, then gives up on it (failed, audited, alerted).
+OCR_REQUEUE_AFTER = timedelta(minutes=15)
+OCR_MAX_ATTEMPTS = 3
 STREAM_CHUNK = 64 * 1024
 _KIND_OF = {content_type: kind for kind, content_type in TYPES.values()}
 
@@ -299,7 +304,7 @@ class ArchiveService:
 
         The bytes are checked against the catalog's SHA-256 as for a download: a mismatch raises
         ``ChecksumMismatch``, is audited and alerted, and no text of the bad bytes is stored (the
-        version stays pending)."""
+        version stays pending; the sweep gives up on it after :data:`OCR_MAX_ATTEMPTS`)."""
         with self.db.session() as session:
             version = session.get(DocumentVersion, version_id)
             if version is None:
@@ -355,6 +360,61 @@ class ArchiveService:
             query = query.where(DocumentVersion.created_at < stored_before)
         with self.db.session() as session:
             return list(session.scalars(query.order_by(DocumentVersion.id)))
+
+    def requeue_stale_ocr(self, runner: Callable[[int], object], now: datetime | None = None) -> list[int]:
+        """The OCR sweep: queue again (with ``runner``) each pending version last queued (by the sweep,
+        else at upload) more than :data:`OCR_REQUEUE_AFTER` ago; returns their ids.
+
+        Each queueing is recorded first (``ocr_queued_at``, ``ocr_attempts``, claimed by a conditional
+        update, so two sweeps never both queue one version), so a backlog is not queued twice over. A
+        version already queued :data:`OCR_MAX_ATTEMPTS` times whose job still did not finish (it
+        always fails, or the worker is killed by the time limit) is given up: ``failed``, audited as
+        ``document.ocr_failed`` and logged to ``alur.alerts``."""
+        now = now or self.clock()
+        cutoff = now - OCR_REQUEUE_AFTER
+        with self.db.session() as session:
+            stale = session.execute(select(
+                DocumentVersion.id, DocumentVersion.ocr_attempts, DocumentVersion.ocr_queued_at).where(
+                DocumentVersion.ocr_status == "pending",
+                or_(DocumentVersion.ocr_queued_at < cutoff,
+                    and_(DocumentVersion.ocr_queued_at.is_(None), DocumentVersion.created_at < cutoff)),
+            ).order_by(DocumentVersion.id)).all()
+        queued = []
+        for version_id, attempts, last_queued in stale:
+            if attempts >= OCR_MAX_ATTEMPTS:
+                self._give_up_ocr(version_id)
+                continue
+            with self.db.session() as session:
+                claimed = session.execute(update(DocumentVersion).where(
+                    DocumentVersion.id == version_id, DocumentVersion.ocr_status == "pending",
+                    DocumentVersion.ocr_attempts == attempts,
+                ).values(ocr_queued_at=now, ocr_attempts=attempts + 1)).rowcount
+            if claimed != 1:  # done meanwhile, or queued by another sweep
+                continue
+            try:
+                runner(version_id)
+            except Exception:  # the broker is down: not an attempt, the next sweep tries again
+                log.exception("could not queue the OCR of document version %s again", version_id)
+                with self.db.session() as session:
+                    session.execute(update(DocumentVersion).where(DocumentVersion.id == version_id).values(
+                        ocr_attempts=DocumentVersion.ocr_attempts - 1, ocr_queued_at=last_queued))
+                continue
+            queued.append(version_id)
+        return queued
+
+    def _give_up_ocr(self, version_id: int) -> None:
+        with self.db.session() as session:
+            version = session.get(DocumentVersion, version_id, with_for_update=True)
+            if version is None or version.ocr_status != "pending":
+                return
+            version.ocr_status, version.text_source = "failed", "none"
+            version.ocr_error = (f"gave up after {version.ocr_attempts} attempts: no OCR job finished "
+                                 "(each failed or was stopped)")
+            audit.record(session, "system", "document.ocr_failed", "document", version.document_id,
+                         version=version.number, characters=0, error=version.ocr_error)
+            number, document_id, error = version.number, version.document_id, version.ocr_error
+        alerts.warning("ALERT OCR given up: document %s version %s (document version %s): %s",
+                       document_id, number, version_id, error)
 
     # -- reading ----------------------------------------------------------------------------------
 

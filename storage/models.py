@@ -142,6 +142,9 @@ class DocumentVersion(Base):
     text_source: Mapped[str] = mapped_column(String(10), default="none")
     ocr_status: Mapped[str | None] = mapped_column(String(10), index=True)
     ocr_error: Mapped[str] = mapped_column(String(500), default="")
+    # The OCR sweep's bookkeeping: when it last queued the job again, and how many times it has.
+    ocr_queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ocr_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

@@ -12,7 +12,7 @@ production web app (web/wsgi.py) and ``alur serve --with-worker`` give it ``ocr_
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 from celery.schedules import crontab
@@ -23,9 +23,8 @@ from engine.worker import celery_app
 
 log = logging.getLogger(__name__)
 
-# A version still pending this long after it was stored lost its queued job (broker down at upload,
-# job dropped): the sweep queues it again. run_ocr is idempotent, so a late first job does no harm.
-OCR_SWEEP_AFTER = timedelta(minutes=15)
+# Every 10 minutes the sweep queues again what lost its job (storage.archive.OCR_REQUEUE_AFTER, at
+# most OCR_MAX_ATTEMPTS times, then gives up on it). run_ocr is idempotent: a late job does no harm.
 celery_app.conf.beat_schedule.setdefault("ocr-sweep", {"task": "alur.archive.ocr_sweep", "schedule": 600.0})
 celery_app.conf.beat_schedule.setdefault("archive-repair", {"task": "alur.archive.repair",
                                                             "schedule": crontab(hour=2, minute=30)})
@@ -60,12 +59,8 @@ def queue_ocr(document_version_id: int) -> None:
 
 @celery_app.task(name="alur.archive.ocr_sweep")
 def ocr_sweep(now: str | None = None) -> list[int]:
-    """Queue again the OCR of versions left pending (see OCR_SWEEP_AFTER); returns their ids."""
-    moment = datetime.fromisoformat(now) if now else utcnow()
-    pending = archive_service().pending_ocr(stored_before=moment - OCR_SWEEP_AFTER)
-    for version_id in pending:
-        queue_ocr(version_id)
-    return pending
+    """Queue again the OCR of versions left pending (ArchiveService.requeue_stale_ocr); returns their ids."""
+    return archive_service().requeue_stale_ocr(queue_ocr, datetime.fromisoformat(now) if now else utcnow())
 
 
 @celery_app.task(name="alur.archive.repair")

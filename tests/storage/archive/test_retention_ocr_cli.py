@@ -208,3 +208,44 @@ def test_ocr_of_a_corrupted_object_is_an_error_and_an_alert_and_stores_no_text(a
         [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.checksum_mismatch"))
     assert event.actor == "system" and event.object_id == str(document.id) and event.detail["version"] == 1
     assert any("ALERT checksum mismatch" in r.getMessage() for r in caplog.records if r.name == "alur.alerts")
+
+
+def test_the_ocr_sweep_queues_a_version_again_only_once_its_last_queueing_is_stale(archive_db, store, viewers):
+    from storage.archive import OCR_REQUEUE_AFTER
+    archive, document, queued = _queued_scan(archive_db, store, viewers)
+    version_id, stored = document.current.id, document.current.created_at
+    swept = []
+    assert archive.requeue_stale_ocr(swept.append, stored + timedelta(minutes=5)) == []  # its first job may run
+    first = stored + OCR_REQUEUE_AFTER + timedelta(seconds=1)
+    assert archive.requeue_stale_ocr(swept.append, first) == [version_id] and swept == [version_id]
+    # Ten minutes later the next sweep: its job, queued 10 minutes ago, is not queued a second time.
+    assert archive.requeue_stale_ocr(swept.append, first + timedelta(minutes=10)) == []
+    with archive_db.session() as session:
+        row = session.get(DocumentVersion, version_id)
+        assert (row.ocr_queued_at, row.ocr_attempts) == (first, 1)
+    later = first + OCR_REQUEUE_AFTER + timedelta(seconds=1)
+    assert archive.requeue_stale_ocr(swept.append, later) == [version_id] and swept == [version_id] * 2
+    assert archive.run_ocr(version_id) == "done"  # the job ran: nothing is swept again
+    assert archive.requeue_stale_ocr(swept.append, later + timedelta(days=1)) == []
+
+
+def test_the_ocr_sweep_gives_up_after_three_attempts_audited_and_alerted(archive_db, store, viewers, caplog):
+    from storage.archive import OCR_MAX_ATTEMPTS, OCR_REQUEUE_AFTER
+    archive, document, queued = _queued_scan(archive_db, store, viewers)
+    version_id, moment = document.current.id, document.current.created_at
+    swept = []
+    for _ in range(OCR_MAX_ATTEMPTS):  # every job is lost or fails: the version stays pending
+        moment += OCR_REQUEUE_AFTER + timedelta(seconds=1)
+        assert archive.requeue_stale_ocr(swept.append, moment) == [version_id]
+    assert OCR_MAX_ATTEMPTS == 3 and swept == [version_id] * 3
+    moment += OCR_REQUEUE_AFTER + timedelta(seconds=1)
+    assert archive.requeue_stale_ocr(swept.append, moment) == [] and len(swept) == 3
+    status, text, error = _ocr_state(archive_db, version_id)
+    assert status == "failed" and text == "" and "gave up after 3 attempts" in error
+    with archive_db.session() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.ocr_failed"))
+    assert event.actor == "system" and event.object_id == str(document.id) and "gave up" in event.detail["error"]
+    assert [r.levelname for r in caplog.records if r.name == "alur.alerts" and "OCR given up" in r.getMessage()] == [
+        "WARNING"]
+    assert archive.requeue_stale_ocr(swept.append, moment + timedelta(days=1)) == [] and len(swept) == 3
+    assert archive.run_ocr(version_id) == "failed"  # a late job leaves it alone
