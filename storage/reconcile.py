@@ -60,7 +60,9 @@ class CheckReport:
             out.extend(f"{label}: {item}" for item in items)
         out.extend(self.exposed)
         out.extend(f"notice: {item}" for item in self.held)
-        out.append("archive is consistent" if self.ok else "archive has problems")
+        held = f"; {len(self.held)} exempt object(s) kept outside the exempt bucket by a lock (notices above)" \
+            if self.held else ""
+        out.append(("archive is consistent" if self.ok else "archive has problems") + held)
         return out
 
 

@@ -22,6 +22,7 @@ from engine.timeutil import utcnow
 from engine.worker import celery_app
 
 log = logging.getLogger(__name__)
+alerts = logging.getLogger("alur.alerts")
 
 # Every 10 minutes the sweep queues again what lost its job (storage.archive.OCR_REQUEUE_AFTER, at
 # most OCR_MAX_ATTEMPTS times, then gives up on it). run_ocr is idempotent: a late job does no harm.
@@ -66,8 +67,12 @@ def ocr_sweep(now: str | None = None) -> list[int]:
 @celery_app.task(name="alur.archive.repair")
 def repair() -> list[str]:
     """Nightly `alur archive check --repair`'s repair: interrupted uploads removed, moves of exempt content
-    finished, and what a lock kept behind destroyed once the lock has ended. Each line is logged."""
-    done = archive_service().recover()
+    finished, and what a lock kept behind destroyed once the lock has ended. Each line is logged; what a
+    lock still keeps in a non-exempt bucket is alerted again each night."""
+    archive = archive_service()
+    done = archive.recover()
     for line in done:
         log.info("archive repair: %s", line)
+    for held in archive.check(deep=False).held:  # every night until the lock ends: not forgotten
+        alerts.warning("archive: %s", held)
     return done

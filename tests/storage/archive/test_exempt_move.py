@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+import storage.tasks
 from engine.errors import NotFound
 from engine.models import AuditEvent
 from storage.access import Viewer
@@ -93,7 +95,7 @@ def test_reclassified_as_exempt_every_version_leaves_the_public_bucket(archive, 
 
 
 def test_a_retained_old_version_is_kept_audited_and_reported_by_check(archive, viewers, two_versions, archive_db,
-                                                                     request):
+                                                                     request, monkeypatch, caplog):
     first = two_versions.versions[0]
     until = datetime.now(timezone.utc) + timedelta(days=2)
     archive.store.set_retention(Bucket.PUBLIC, first.key, first.store_version_id, until)
@@ -113,8 +115,15 @@ def test_a_retained_old_version_is_kept_audited_and_reported_by_check(archive, v
     assert finding.startswith(f"exempt content in the public bucket, locked until {kept.retain_until.isoformat()}: "
                               f"public/{first.key} (version {first.store_version_id}), version 1 of document "
                               f"{document.id}")
+    assert report.lines()[-1].startswith("archive is consistent; 1 exempt object(s) kept outside the exempt bucket")
     assert archive.recover() == []  # the lock holds: nothing to repair, and the finding stays
     assert archive.check().held == [finding]
+    monkeypatch.setattr(storage.tasks, "archive_service", lambda: archive)  # the worker's service, for this test
+    caplog.clear()  # the alert of the move itself
+    with caplog.at_level(logging.WARNING, logger="alur.alerts"):
+        assert storage.tasks.repair() == []
+    assert [record.getMessage() for record in caplog.records if record.name == "alur.alerts"] == \
+        [f"archive: {finding}"]  # the nightly repair alerts again, every night, until the lock ends
 
 
 def test_a_held_document_keeps_its_old_versions_until_the_hold_is_released(archive, viewers, two_versions,
