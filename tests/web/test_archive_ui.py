@@ -73,10 +73,11 @@ def test_images_are_previewed_and_other_types_only_downloaded(local_app):
     image = uploaded(archivist, "pengumuman.png", png, klasifikasi="berkala")
     assert '<img class="preview"' in archivist.get(f"/arsip/{image}").get_data(as_text=True)
     assert archivist.client.get(f"/arsip/{image}/pratinjau").data == png
-    word = uploaded(archivist, "maklumat.docx", docx("Maklumat pelayanan"), klasifikasi="berkala")
+    maklumat = docx("Maklumat pelayanan")
+    word = uploaded(archivist, "maklumat.docx", maklumat, klasifikasi="berkala")
     assert "Pratinjau" not in archivist.get(f"/arsip/{word}").get_data(as_text=True)
     assert archivist.get(f"/arsip/{word}/pratinjau").status_code == 404
-    assert archivist.client.get(f"/arsip/{word}/unduh").data == docx("Maklumat pelayanan")
+    assert archivist.client.get(f"/arsip/{word}/unduh").data == maklumat
 
 
 def test_several_files_in_one_form_without_javascript(local_app):

@@ -57,14 +57,19 @@ def image_bytes(image: Image.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def _member(name: str) -> zipfile.ZipInfo:
+    """A fixed date in the zip entry: the same text gives the same bytes, whenever it is made."""
+    return zipfile.ZipInfo(name, date_time=(2025, 1, 2, 8, 0, 0))
+
+
 def docx(text: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml",
+        archive.writestr(_member("[Content_Types].xml"),
                          '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
                          'content-types"><Override PartName="/word/document.xml" ContentType="application/'
                          'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        archive.writestr("word/document.xml", f"<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+        archive.writestr(_member("word/document.xml"), f"<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
                                               "</w:body></w:document>")
     return out.getvalue()
 
