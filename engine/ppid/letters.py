@@ -16,7 +16,7 @@ from email.utils import formataddr
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.calendar_format import WIB
+from engine.calendar_format import WIB, format_tanggal
 from engine.db import Database
 from engine.mailer import Outbox, SmtpConfig, send_claimed
 from engine.ppid.models import ApplicantEmail, InformationRequest, Objection
@@ -26,7 +26,7 @@ SIGNATURE = "PPID Pemerintah Provinsi Kalimantan Tengah"
 
 
 def _date(moment: datetime | None) -> str:
-    return f"{moment.astimezone(WIB):%d-%m-%Y}" if moment else "-"
+    return format_tanggal(moment.astimezone(WIB).date()) if moment else "-"
 
 
 def _request_letter(kind: str, row: InformationRequest) -> tuple[str, list[str]]:

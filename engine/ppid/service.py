@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import audit
+from engine.calendar_format import format_tanggal
 from engine.closures import calendar_from_db
 from engine.db import Database
 from engine.deployment import latest_model
@@ -372,7 +373,7 @@ class PpidService:
                 errors["nomor"] = ("Batas waktu pengajuan keberatan atas permohonan ini telah lewat: keberatan "
                                    f"diajukan paling lambat {self.settings.objection_filing_days} hari kerja setelah "
                                    "alasannya diketahui (UU 14/2008 Pasal 36 ayat 1), yaitu "
-                                   f"{deadline.astimezone(WIB):%d-%m-%Y}.")
+                                   f"{format_tanggal(deadline.astimezone(WIB).date())}.")
         if errors:
             raise InvalidForm(errors)
         with self.db.session() as session:

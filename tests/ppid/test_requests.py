@@ -12,6 +12,7 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
+from engine.calendar_format import format_tanggal
 from engine.db import Base, Database
 from engine.models import HumanTask, ProcessInstance
 from engine.ppid.models import FormSubmission, InformationRequest, Objection
@@ -324,8 +325,8 @@ def test_an_objection_after_thirty_working_days_from_the_notice_is_refused(sqlit
     late = PpidService(service.db, service.processes, service.settings, clock=lambda: deadline + timedelta(days=1))
     with pytest.raises(InvalidForm) as refused:
         late.submit_objection(row.nomor, row.email, ["a"], "Informasi itu bukan rahasia pribadi.", late.new_form_token())
-    assert "Pasal 36 ayat 1" in refused.value.fields["nomor"] and f"{deadline.astimezone(WIB):%d-%m-%Y}" in \
-        refused.value.fields["nomor"]
+    assert "Pasal 36 ayat 1" in refused.value.fields["nomor"] and \
+        format_tanggal(deadline.astimezone(WIB).date()) in refused.value.fields["nomor"]
     with db_of(app).session() as session:
         assert session.scalar(select(func.count(Objection.id))) == 0
     in_time = PpidService(service.db, service.processes, service.settings, clock=lambda: deadline - timedelta(hours=1))
