@@ -6,7 +6,9 @@ allows one instance per process. A missing browser is an error, never a skip: `m
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,17 @@ def browser():
             yield instance
         finally:
             instance.close()
+
+
+@contextlib.contextmanager
+def live_server(app):
+    """The app on a threaded HTTP server on a free loopback port, for the browser; its base URL."""
+    from werkzeug.serving import make_server
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(5)

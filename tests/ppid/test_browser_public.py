@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pdfplumber
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from engine.closures import calendar_from_db
 from engine.db import Base, Database
 from engine.models import HumanTask
 from engine.ppid.service import PpidService, RequestForm
+from tests.browser_fixtures import live_server
 from tests.ppid.conftest import GOOD_REQUEST, ppid_app
 from tests.web.test_browser import ARTIFACTS, Officer
 
@@ -30,12 +29,8 @@ def site(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'alur.db'}")
     Base.metadata.create_all(db.engine)
     app = ppid_app(db, tmp_path, ALUR_PUBLIC_MIN_FILL_SECONDS=1)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-    thread.join(5)
+    with live_server(app) as base:
+        yield base, app
     db.dispose()
 
 

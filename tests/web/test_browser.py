@@ -6,15 +6,14 @@ Playwright drives Debian's /usr/bin/chromium (no `playwright install`).
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from engine.db import Base, Database
 from engine.demo import DEMO_PASSWORD
+from tests.browser_fixtures import live_server
 from tests.conftest import BPMN_DIR
 from tests.web.conftest import make_app, seed_web_data
 
@@ -29,12 +28,8 @@ def server(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'alur.db'}")
     Base.metadata.create_all(db.engine)
     seed_web_data(db)
-    httpd = make_server("127.0.0.1", 0, make_app(db, tmp_path), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
+    with live_server(make_app(db, tmp_path)) as base:
+        yield base
     db.dispose()
 
 

@@ -5,18 +5,17 @@ through the properties panel's own inputs for Alur's properties, as a designer w
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 import engine.modeling  # noqa: F401  (the process_drafts table on the metadata before create_all)
 from engine.bpmn_model import parse_model
 from engine.db import Base, Database
 from engine.models import HumanTask
+from tests.browser_fixtures import live_server
 from tests.conftest import BPMN_DIR, SEED_FILES
 from tests.web.conftest import make_app, seed_web_data
 from tests.web.test_browser import Officer
@@ -49,12 +48,8 @@ def site(tmp_path):
     Base.metadata.create_all(db.engine)
     seed_web_data(db)
     app = make_app(db, tmp_path)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", app
-    httpd.shutdown()
-    thread.join(5)
+    with live_server(app) as base:
+        yield base, app
     db.dispose()
 
 
