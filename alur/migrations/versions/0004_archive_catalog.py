@@ -7,13 +7,41 @@ Create Date: 2026-11-21 05:35:31.233600
 from alembic import op
 import sqlalchemy as sa
 
-from storage.search_index import POSTGRES_DDL, POSTGRES_DROP, SQLITE_DDL, SQLITE_DROP
-
-
 revision = '057dd7259548'
 down_revision = '6a49d35919ed'
 branch_labels = None
 depends_on = None
+
+# The full-text structures as this revision made them, written out: a migration must not change when
+# storage.search_index does (a change there needs a new migration, see tests/alur/test_migrations.py).
+SQLITE_DDL: tuple[str, ...] = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, ringkasan, body_text, "
+    "content='documents', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS documents_fts_insert AFTER INSERT ON documents BEGIN "
+    "INSERT INTO documents_fts(rowid, title, ringkasan, body_text) "
+    "VALUES (new.id, new.title, new.ringkasan, new.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS documents_fts_delete AFTER DELETE ON documents BEGIN "
+    "INSERT INTO documents_fts(documents_fts, rowid, title, ringkasan, body_text) "
+    "VALUES ('delete', old.id, old.title, old.ringkasan, old.body_text); END",
+    "CREATE TRIGGER IF NOT EXISTS documents_fts_update AFTER UPDATE OF title, ringkasan, body_text "
+    "ON documents BEGIN "
+    "INSERT INTO documents_fts(documents_fts, rowid, title, ringkasan, body_text) "
+    "VALUES ('delete', old.id, old.title, old.ringkasan, old.body_text); "
+    "INSERT INTO documents_fts(rowid, title, ringkasan, body_text) "
+    "VALUES (new.id, new.title, new.ringkasan, new.body_text); END",
+    "INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')",
+)
+SQLITE_DROP: tuple[str, ...] = (
+    "DROP TRIGGER IF EXISTS documents_fts_insert",
+    "DROP TRIGGER IF EXISTS documents_fts_delete",
+    "DROP TRIGGER IF EXISTS documents_fts_update",
+    "DROP TABLE IF EXISTS documents_fts",
+)
+POSTGRES_DDL: tuple[str, ...] = (
+    "CREATE INDEX IF NOT EXISTS ix_documents_fulltext ON documents USING gin (to_tsvector('simple'::regconfig, "
+    "coalesce(title, '') || ' ' || coalesce(ringkasan, '') || ' ' || coalesce(body_text, '')))",
+)
+POSTGRES_DROP: tuple[str, ...] = ("DROP INDEX IF EXISTS ix_documents_fulltext",)
 
 
 def upgrade() -> None:
