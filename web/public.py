@@ -20,6 +20,7 @@ from engine.deployment import latest_models
 from engine.errors import NotFound
 from engine.models import Unit
 from engine.ppid.documents import notice_pdf, table_csv, table_pdf, table_xlsx
+from engine.ppid.letters import letters_of
 from engine.ppid.models import CARA_MEMPEROLEH, CARA_MENYAMPAIKAN, PASAL35, InformationRequest
 from engine.ppid.registers import CLASS_LABELS, DIP_HEADERS, dip, dip_table
 from engine.ppid.service import InvalidForm, PpidService, RateLimiter, RequestForm, STATUS_INFORMASI
@@ -305,6 +306,7 @@ def _render_status(row: InformationRequest):
     code, label = _status_of(row)
     objections = ppid().objections_of(row.id)
     return render_template("public/status.html", row=row, code=code, label=label, objections=objections,
+                           letters=letters_of(ppid().db, row.id),
                            status_informasi=STATUS_INFORMASI, pasal35=PASAL35)
 
 

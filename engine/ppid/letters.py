@@ -5,10 +5,12 @@ rolled-back change sends nothing and a committed one is never forgotten. The mai
 sends the queue with the same claim-then-send loop as the staff notifications (``send_letters``).
 A letter carries the register number, the status and the staff's stated reasons (for a refusal, an
 extension, an answer to an objection): the requested information itself is never mailed, and the
-status page still asks for the number and e-mail before it shows anything.
+status page still asks for the number and e-mail before it shows anything, and lists there the
+letters of that one request (``letters_of``) with the address masked.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -23,6 +25,12 @@ from engine.ppid.models import ApplicantEmail, InformationRequest, Objection
 from engine.timeutil import utcnow
 
 SIGNATURE = "PPID Pemerintah Provinsi Kalimantan Tengah"
+# What each kind of letter is about, as the status page names it.
+KIND_LABELS = {"permohonan_diterima": "Permohonan terdaftar",
+               "permohonan_diperpanjang": "Jangka waktu permohonan diperpanjang",
+               "pemberitahuan_tertulis": "Pemberitahuan tertulis",
+               "keberatan_diterima": "Keberatan terdaftar",
+               "keberatan_ditanggapi": "Tanggapan atas keberatan"}
 
 
 def _date(moment: datetime | None) -> str:
@@ -67,6 +75,39 @@ def queue_letter(session: Session, kind: str, request: InformationRequest, objec
     body = "\n".join([f"Yth. {request.nama},", "", *lines])
     session.add(ApplicantEmail(request_id=request.id, kind=kind, to=request.email, full_name=request.nama,
                                subject=subject, body=body))
+
+
+@dataclass(frozen=True)
+class LetterShown:
+    """One letter as its applicant sees it on the status page: never the body, the address masked."""
+
+    perihal: str
+    subject: str
+    to: str
+    queued: str
+    sent: str | None  # None while it waits for the mail job (or SMTP is off)
+
+    @property
+    def state(self) -> str:
+        return "terkirim" if self.sent else "menunggu"
+
+
+def mask_email(address: str) -> str:
+    """``budi@contoh.go.id`` -> ``b***@contoh.go.id``: enough to recognise, not to harvest."""
+    local, at, domain = address.strip().rpartition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
+def letters_of(db: Database, request_id: int) -> list[LetterShown]:
+    """The letters queued for this one request (its objections' letters included), oldest first.
+    A letter is marked sent when the mail job claims it; a failed connection puts it back in the queue,
+    so "menunggu" also covers one that will be retried (no failure is recorded on the letter)."""
+    with db.session() as session:
+        rows = session.scalars(select(ApplicantEmail).where(ApplicantEmail.request_id == request_id)
+                               .order_by(ApplicantEmail.id))
+        return [LetterShown(perihal=KIND_LABELS.get(row.kind, "Pemberitahuan"), subject=row.subject,
+                            to=mask_email(row.to), queued=format_tanggal(row.created_at),
+                            sent=format_tanggal(row.emailed_at) if row.emailed_at else None) for row in rows]
 
 
 def compose_letter(letter: ApplicantEmail, config: SmtpConfig) -> EmailMessage:

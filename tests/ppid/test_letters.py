@@ -1,13 +1,17 @@
 """Letters to applicants: queued with each change of their request or objection, mailed once each."""
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from sqlalchemy import select
 
-from engine.ppid.letters import send_letters
+from engine.calendar_format import format_tanggal
+from engine.ppid.letters import mask_email, send_letters
 from engine.ppid.models import ApplicantEmail, Objection
 from engine.ppid.service import InvalidForm, RequestForm
-from tests.ppid.conftest import GOOD_REQUEST
+from tests.ppid.conftest import GOOD_REQUEST, Citizen
 from tests.ppid.test_requests import ATASAN, PETUGAS, PPID, db_of, do, file_request, ppid_service
 from tests.services import free_port
 from tests.smtp_fixtures import config, smtp_server, subject  # noqa: F401  (smtp_server: a fixture)
@@ -87,3 +91,44 @@ def test_a_letter_that_cannot_be_written_does_not_hold_up_the_others(app, smtp_s
     assert recipients == [fine.email] and message["To"] == f"Budi Santoso <{fine.email}>"
     assert send_letters(db_of(app), config(port)) == 0  # the unwritable one is not retried every minute
     assert broken.nomor
+
+
+def status_page(citizen, row) -> str:
+    response = citizen.post("/publik/status", {"nomor": row.nomor, "email": row.email})
+    assert response.status_code == 303
+    return citizen.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_status_page_lists_the_letters_of_that_request_only_with_the_address_masked(app, smtp_server):
+    siti = file_request(app)
+    mailbox, port = smtp_server()
+    assert send_letters(db_of(app), config(port)) == 1
+    do(app, siti.instance_id, "Langkah_1", PETUGAS)
+    do(app, siti.instance_id, "Langkah_2", PPID, keputusan="tidak", catatan="Informasi tersebar di tiga bidang")
+    budi = file_request(app, nama="Budi Santoso", email="budi@contoh.go.id")
+    citizen = Citizen(app)
+    budi_page = status_page(citizen, budi)  # the same visitor may check several requests in one session
+    assert budi.nomor in budi_page and "b***@contoh.go.id" in budi_page and budi.email not in budi_page
+    page = status_page(citizen, siti)
+    shown = re.findall(r'<tr data-testid="letter" data-state="(\w+)">(.*?)</tr>', page, re.S)
+    registered, extended = [letter for letter in letters(app) if letter.request_id == siti.id]
+    assert [state for state, _ in shown] == ["terkirim", "menunggu"]
+    assert "Permohonan terdaftar" in shown[0][1] and html.escape(registered.subject) in shown[0][1]
+    assert format_tanggal(registered.created_at) in shown[0][1]
+    assert f"Terkirim {format_tanggal(registered.emailed_at)}" in shown[0][1]
+    assert "diperpanjang" in shown[1][1] and html.escape(extended.subject) in shown[1][1]
+    assert "Menunggu dikirim" in shown[1][1]
+    assert all("s***@contoh.id" in cells for _, cells in shown)
+    assert siti.email not in page.casefold()
+    # Budi's letter is never on Siti's page, nor reachable without Budi's e-mail
+    assert budi.nomor not in page and "b***@" not in page
+    stranger = Citizen(app, "198.51.100.9")
+    assert status_page(stranger, siti).count('data-testid="letter"') == 2
+    other = stranger.get(f"/publik/status?permohonan={budi.id}").get_data(as_text=True)
+    assert budi.nomor not in other and 'data-testid="letter"' not in other
+
+
+def test_addresses_are_masked_to_their_first_letter_and_domain():
+    assert mask_email("budi@contoh.go.id") == "b***@contoh.go.id"
+    assert mask_email(" a@b.id ") == "a***@b.id"
+    assert mask_email("tanpa-at") == "***" and mask_email("@contoh.id") == "***"
