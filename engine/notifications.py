@@ -80,13 +80,13 @@ class PendingEmail:
 
 
 def pending_emails(session: Session, limit: int = 200) -> list[PendingEmail]:
-    """Unread notifications not yet e-mailed, of active users who have an e-mail address."""
+    """Unread notifications not yet e-mailed nor refused by the mail server, of active users with an e-mail."""
     rows = session.execute(
         select(Notification.id, User.email, User.full_name, Notification.kind, Notification.message,
                Notification.task_id)
         .join(User, User.id == Notification.user_id)
-        .where(Notification.emailed_at.is_(None), Notification.read_at.is_(None), User.active.is_(True),
-               User.email.is_not(None), User.email != "")
+        .where(Notification.emailed_at.is_(None), Notification.email_failed_at.is_(None),
+               Notification.read_at.is_(None), User.active.is_(True), User.email.is_not(None), User.email != "")
         .order_by(Notification.id).limit(limit))
     return [PendingEmail(*row) for row in rows]
 
@@ -94,7 +94,8 @@ def pending_emails(session: Session, limit: int = 200) -> list[PendingEmail]:
 def claim_for_email(session: Session, notification_id: int, now: datetime | None = None) -> bool:
     """Mark one notification as e-mailed before sending it: of two senders, only one wins the row."""
     result = session.execute(update(Notification)
-                             .where(Notification.id == notification_id, Notification.emailed_at.is_(None))
+                             .where(Notification.id == notification_id, Notification.emailed_at.is_(None),
+                                    Notification.email_failed_at.is_(None))
                              .values(emailed_at=now or utcnow()))
     return result.rowcount == 1
 
@@ -102,3 +103,9 @@ def claim_for_email(session: Session, notification_id: int, now: datetime | None
 def release_email_claim(session: Session, notification_id: int) -> None:
     """Sending failed: the notification is due for e-mail again on the next run."""
     session.execute(update(Notification).where(Notification.id == notification_id).values(emailed_at=None))
+
+
+def record_email_failure(session: Session, notification_id: int, now: datetime, reason: str) -> None:
+    """The mail server refused the e-mail for good: not sent, and not tried again."""
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(emailed_at=None, email_failed_at=now, email_failure=reason))

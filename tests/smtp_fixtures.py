@@ -16,15 +16,19 @@ from tests.services import free_port
 
 
 class Mailbox:
-    """An aiosmtpd handler keeping what it received; refuses recipients at ``refuse``."""
+    """An aiosmtpd handler keeping what it received; refuses the recipient ``refuse`` for good (550) and
+    ``defer`` for now (451, as a greylisting server does); set ``defer = ""`` to accept it later."""
 
-    def __init__(self, refuse: str = ""):
+    def __init__(self, refuse: str = "", defer: str = ""):
         self.messages: list = []
         self.refuse = refuse
+        self.defer = defer
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == self.refuse:
             return "550 5.1.1 mailbox unavailable"
+        if address == self.defer:
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -42,7 +46,7 @@ def smtp_server():
     servers = []
 
     def start(**kwargs):
-        mailbox = Mailbox(kwargs.pop("refuse", ""))
+        mailbox = Mailbox(kwargs.pop("refuse", ""), kwargs.pop("defer", ""))
         controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **kwargs)
         controller.start()
         servers.append(controller)

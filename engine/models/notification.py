@@ -27,3 +27,6 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # the mail server refused the e-mail for good (5xx): when, and its reply; it is not sent again
+    email_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    email_failure: Mapped[str | None] = mapped_column(String(200))

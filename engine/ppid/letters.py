@@ -6,7 +6,9 @@ sends the queue with the same claim-then-send loop as the staff notifications (`
 A letter carries the register number, the status and the staff's stated reasons (for a refusal, an
 extension, an answer to an objection): the requested information itself is never mailed, and the
 status page still asks for the number and e-mail before it shows anything, and lists there the
-letters of that one request (``letters_of``) with the address masked.
+letters of that one request (``letters_of``) with the address masked. A letter the mail server
+refuses for good (a mistyped address) is recorded as failed with the server's reply and shown as
+such, never as sent; a temporary refusal leaves it queued for the next run.
 """
 from __future__ import annotations
 
@@ -85,11 +87,12 @@ class LetterShown:
     subject: str
     to: str
     queued: str
-    sent: str | None  # None while it waits for the mail job (or SMTP is off)
+    sent: str | None  # None while it waits for the mail job (or SMTP is off), or when it failed
+    failed: str | None = None  # the date the mail server refused it for good; its reply is not shown
 
     @property
     def state(self) -> str:
-        return "terkirim" if self.sent else "menunggu"
+        return "gagal" if self.failed else "terkirim" if self.sent else "menunggu"
 
 
 def mask_email(address: str) -> str:
@@ -100,14 +103,16 @@ def mask_email(address: str) -> str:
 
 def letters_of(db: Database, request_id: int) -> list[LetterShown]:
     """The letters queued for this one request (its objections' letters included), oldest first.
-    A letter is marked sent when the mail job claims it; a failed connection puts it back in the queue,
-    so "menunggu" also covers one that will be retried (no failure is recorded on the letter)."""
+    A letter is marked sent when the mail job claims it; a failed connection or a temporary refusal puts
+    it back in the queue, so "menunggu" also covers one that will be retried; one the mail server refused
+    for good is "gagal"."""
     with db.session() as session:
         rows = session.scalars(select(ApplicantEmail).where(ApplicantEmail.request_id == request_id)
                                .order_by(ApplicantEmail.id))
         return [LetterShown(perihal=KIND_LABELS.get(row.kind, "Pemberitahuan"), subject=row.subject,
                             to=mask_email(row.to), queued=format_tanggal(row.created_at),
-                            sent=format_tanggal(row.emailed_at) if row.emailed_at else None) for row in rows]
+                            sent=format_tanggal(row.emailed_at) if row.emailed_at else None,
+                            failed=format_tanggal(row.failed_at) if row.failed_at else None) for row in rows]
 
 
 def compose_letter(letter: ApplicantEmail, config: SmtpConfig) -> EmailMessage:
@@ -123,7 +128,8 @@ def compose_letter(letter: ApplicantEmail, config: SmtpConfig) -> EmailMessage:
 
 def _claim(session: Session, letter_id: int, now: datetime) -> bool:
     result = session.execute(update(ApplicantEmail)
-                             .where(ApplicantEmail.id == letter_id, ApplicantEmail.emailed_at.is_(None))
+                             .where(ApplicantEmail.id == letter_id, ApplicantEmail.emailed_at.is_(None),
+                                    ApplicantEmail.failed_at.is_(None))
                              .values(emailed_at=now))
     return result.rowcount == 1
 
@@ -132,7 +138,12 @@ def _release(session: Session, letter_id: int) -> None:
     session.execute(update(ApplicantEmail).where(ApplicantEmail.id == letter_id).values(emailed_at=None))
 
 
-LETTERS = Outbox(_claim, _release, compose_letter, lambda letter: letter.id)
+def _fail(session: Session, letter_id: int, now: datetime, reason: str) -> None:
+    session.execute(update(ApplicantEmail).where(ApplicantEmail.id == letter_id)
+                    .values(emailed_at=None, failed_at=now, failure=reason))
+
+
+LETTERS = Outbox(_claim, _release, _fail, compose_letter, lambda letter: letter.id)
 
 
 def send_letters(db: Database, config: SmtpConfig, now: datetime | None = None, limit: int = 200) -> int:
@@ -140,7 +151,8 @@ def send_letters(db: Database, config: SmtpConfig, now: datetime | None = None, 
     if not config.enabled:
         return 0
     with db.session() as session:
-        pending = list(session.scalars(select(ApplicantEmail).where(ApplicantEmail.emailed_at.is_(None))
+        pending = list(session.scalars(select(ApplicantEmail)
+                                       .where(ApplicantEmail.emailed_at.is_(None), ApplicantEmail.failed_at.is_(None))
                                        .order_by(ApplicantEmail.id).limit(limit)))
         session.expunge_all()
     return send_claimed(db, config, LETTERS, pending, now or utcnow())

@@ -138,4 +138,7 @@ class ApplicantEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    emailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    emailed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # sent (or being sent right now)
+    # the mail server refused it for good (5xx): when, and its reply; such a letter is not sent again
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failure: Mapped[str | None] = mapped_column(String(200))

@@ -3,11 +3,12 @@ raw-SQL search structures storage.search_index installs."""
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 
-from alur.migrate import upgrade
+from alur.migrate import alembic_config, upgrade
 from alur.schema import metadata
 from storage import search_index
 from storage.search_index import include_object
@@ -32,6 +33,24 @@ def test_migrations_match_the_models(database_url):
         differences = compare_metadata(context, metadata)
     engine.dispose()
     assert differences == [], "models and migrations differ: run `alur db revision` (alur.migrate.revision)"
+
+
+def _columns(database_url: str, table: str) -> set[str]:
+    engine = create_engine(database_url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def test_the_mail_failure_columns_go_with_a_downgrade_and_come_back(database_url):
+    upgrade(database_url)
+    command.downgrade(alembic_config(database_url), "9f3a6c2e1b07")  # 0010 -> 0009
+    assert not {"failed_at", "failure"} & _columns(database_url, "ppid_applicant_emails")
+    assert not {"email_failed_at", "email_failure"} & _columns(database_url, "notifications")
+    upgrade(database_url)
+    assert {"failed_at", "failure"} <= _columns(database_url, "ppid_applicant_emails")
+    assert {"email_failed_at", "email_failure"} <= _columns(database_url, "notifications")
 
 
 @pytest.fixture

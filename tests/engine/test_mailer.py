@@ -1,6 +1,8 @@
 """E-mailed notifications against a real SMTP server (aiosmtpd on 127.0.0.1), once each."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -70,3 +72,23 @@ def test_a_server_down_keeps_the_notification_due_and_a_refused_address_is_not_r
     mailbox, port = smtp_server(refuse="staf@kalteng.go.id")
     assert send_unsent(db, config(port)) == 0 and mailbox.messages == []
     assert send_unsent(db, config(port)) == 0  # marked: a bad address is not tried every minute
+
+
+def test_a_refused_address_fails_that_notification_only_and_a_deferred_one_is_sent_later(db, notified, smtp_server):
+    with db.session() as session:  # three unread notifications: staf's address is wrong, staf2's greylisted
+        users = {user.username: user for user in session.scalars(select(User))}
+        users["staf2"].email = "staf2@kalteng.go.id"
+        session.scalars(select(Notification).where(Notification.user_id == users["kepala"].id)).one().read_at = None
+    mailbox, port = smtp_server(refuse="staf@kalteng.go.id", defer="staf2@kalteng.go.id")
+    first, later = utcnow(), utcnow() + timedelta(minutes=1)
+    assert send_unsent(db, config(port), first) == 1
+    assert [recipients for _, recipients, _ in mailbox.messages] == [["kepala@kalteng.go.id"]]
+    mailbox.defer = ""
+    assert send_unsent(db, config(port), later) == 1 and send_unsent(db, config(port), later) == 0
+    assert [recipients for _, recipients, _ in mailbox.messages] == [["kepala@kalteng.go.id"], ["staf2@kalteng.go.id"]]
+    with db.session() as session:
+        rows = session.execute(select(User.username, Notification.emailed_at, Notification.email_failed_at,
+                                      Notification.email_failure).join(User))
+        mailed = {username: (emailed, failed, failure) for username, emailed, failed, failure in rows}
+    assert mailed == {"staf": (None, first, "550 5.1.1 mailbox unavailable"), "staf2": (later, None, None),
+                      "kepala": (first, None, None)}

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from engine.calendar_format import format_tanggal
 from engine.ppid.letters import mask_email, send_letters
 from engine.ppid.models import ApplicantEmail, Objection
 from engine.ppid.service import InvalidForm, RequestForm
+from engine.timeutil import utcnow
 from tests.ppid.conftest import GOOD_REQUEST, Citizen
 from tests.ppid.test_requests import ATASAN, PETUGAS, PPID, db_of, do, file_request, ppid_service
 from tests.services import free_port
@@ -90,7 +93,34 @@ def test_a_letter_that_cannot_be_written_does_not_hold_up_the_others(app, smtp_s
     [(_, recipients, message)] = mailbox.messages
     assert recipients == [fine.email] and message["To"] == f"Budi Santoso <{fine.email}>"
     assert send_letters(db_of(app), config(port)) == 0  # the unwritable one is not retried every minute
-    assert broken.nomor
+    unwritable = letters(app)[0]
+    assert broken.nomor and unwritable.emailed_at is None and unwritable.failed_at is not None
+    assert unwritable.failure.startswith("not sent: ")
+
+
+def test_a_refused_address_fails_that_letter_only_and_a_deferred_one_is_sent_on_a_later_run(app, smtp_server, caplog):
+    siti = file_request(app)  # a mistyped address: refused for good
+    budi = file_request(app, nama="Budi Santoso", email="budi@contoh.go.id")  # greylisted: refused for now
+    ani = file_request(app, nama="Ani Lestari", email="ani@contoh.id")
+    mailbox, port = smtp_server(refuse=siti.email, defer=budi.email)
+    first, later = utcnow(), utcnow() + timedelta(minutes=1)
+    with caplog.at_level(logging.WARNING, logger="engine.mailer"):
+        assert send_letters(db_of(app), config(port), first) == 1
+    assert [recipients for _, recipients, _ in mailbox.messages] == [[ani.email]]
+    refused, deferred, accepted = letters(app)
+    assert (refused.emailed_at, refused.failed_at, refused.failure) == (None, first, "550 5.1.1 mailbox unavailable")
+    assert (deferred.emailed_at, deferred.failed_at, deferred.failure) == (None, None, None)
+    assert accepted.emailed_at == first and accepted.failed_at is None
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any("550 5.1.1 mailbox unavailable" in line for line in warnings)
+    assert any("451 4.7.1" in line for line in warnings)
+    mailbox.defer = ""  # the greylisting server accepts it now
+    assert send_letters(db_of(app), config(port), later) == 1
+    assert [recipients for _, recipients, _ in mailbox.messages] == [[ani.email], [budi.email]]
+    assert send_letters(db_of(app), config(port), later) == 0
+    refused, deferred, _ = letters(app)
+    assert refused.failed_at == first and refused.emailed_at is None  # not tried again
+    assert deferred.emailed_at == later and deferred.failed_at is None
 
 
 def status_page(citizen, row) -> str:
@@ -132,3 +162,20 @@ def test_addresses_are_masked_to_their_first_letter_and_domain():
     assert mask_email("budi@contoh.go.id") == "b***@contoh.go.id"
     assert mask_email(" a@b.id ") == "a***@b.id"
     assert mask_email("tanpa-at") == "***" and mask_email("@contoh.id") == "***"
+
+
+def test_the_status_page_shows_a_refused_letter_as_not_sent_without_the_servers_reply(app, smtp_server):
+    siti = file_request(app, email="siti@contoh-keliru.id")
+    mailbox, port = smtp_server(refuse=siti.email)
+    assert send_letters(db_of(app), config(port)) == 0
+    do(app, siti.instance_id, "Langkah_1", PETUGAS)
+    do(app, siti.instance_id, "Langkah_2", PPID, keputusan="tidak", catatan="Informasi tersebar di tiga bidang")
+    page = status_page(Citizen(app), siti)
+    shown = re.findall(r'<tr data-testid="letter" data-state="(\w+)">(.*?)</tr>', page, re.S)
+    [refused] = letters(app)[:1]
+    assert [state for state, _ in shown] == ["gagal", "menunggu"]
+    assert f"Gagal dikirim</strong> {format_tanggal(refused.failed_at)}" in shown[0][1]
+    assert "Terkirim" not in page and "Menunggu dikirim" in shown[1][1]
+    [explanation] = re.findall(r'<p data-testid="letter-failed">(.*?)</p>', page, re.S)
+    assert "ditolak" in explanation and "meja layanan informasi PPID" in explanation
+    assert "550" not in page and "mailbox" not in page and "not sent" not in page
