@@ -75,6 +75,23 @@ def test_sha256_is_in_the_objects_user_metadata_on_s3(store, request):
         assert head["Metadata"]["sha256"] == hashlib.sha256(b"isi").hexdigest() == stored.sha256
 
 
+def test_s3_put_is_signed_with_the_digest_the_store_records(moto_server):
+    """The store hands its SHA-256 to the SDK for the SigV4 payload signature instead of hashing twice:
+    the digest signed is that of the bytes sent, so a server that checks it verifies the catalog's."""
+    store = moto_server.store()
+    store.ensure_buckets()
+    trace = io.StringIO()
+    store.client.trace_on(trace)
+    data = b"surat keputusan " * 1000
+    stored = put_bytes(store, "sk/2025.pdf", data)
+    store.client.trace_off()
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    signed = [line.split(":", 1)[1].strip() for line in trace.getvalue().splitlines()
+              if line.lower().startswith("x-amz-content-sha256:")]
+    assert signed == [stored.sha256]
+    assert store.get_verified(Bucket.PUBLIC, "sk/2025.pdf") == data
+
+
 def test_versions_accumulate_and_each_is_readable(store):
     contents = [b"draft", b"revised draft", b"signed final"]
     written = [put_bytes(store, "sop/permohonan.pdf", c, tahap=str(i)) for i, c in enumerate(contents)]
