@@ -32,9 +32,10 @@ import logging
 import shutil
 import tempfile
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, Callable, TypeVar
+from typing import BinaryIO, Callable, Iterable, TypeVar, cast
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -115,6 +116,29 @@ def object_key(uid: str) -> str:
     return f"documents/{uid[:2]}/{uid}"
 
 
+@dataclass
+class _Filing:
+    """A new document whose form and upload passed their checks, not yet written."""
+
+    columns: dict
+    upload: ValidatedUpload
+    found: texts.QuickText
+    uid: str
+    bucket: Bucket
+    key: str
+    object_metadata: dict[str, str]
+
+
+@dataclass
+class _Flight:
+    """A document of :meth:`ArchiveService.add_many` between its intent and its catalog rows."""
+
+    index: int
+    filing: _Filing
+    intent: int
+    future: Future | None = None
+
+
 class ArchiveService:
     """Documents in an :class:`ObjectStore`, catalogued in the shared database.
 
@@ -146,33 +170,102 @@ class ArchiveService:
         The form's checks and the viewer's right to file it (before the upload is read), then the
         guarded sequence: the upload intent, the object write, the catalog rows with their text and
         audit record (see the module docstring)."""
+        filing = self._check_new(viewer, stream, filename, metadata)
+        with filing.upload:
+            intent = self._open_intent(viewer, filing.bucket, filing.key)
+            stored = self._write_object(intent, filing.bucket, filing.key, filing.upload, filing.object_metadata)
+            return self._finish_new(viewer, filing, intent, stored)
+
+    def add_many(self, viewer: Viewer,
+                 items: Iterable[tuple[BinaryIO, str, DocumentMetadata]]) -> list[Document | Exception]:
+        """Several new documents (the CLI's files, a form's files), each by its own guarded sequence;
+        returns, in order, each one's Document or the error that refused or failed it.
+
+        Why a pipeline: a PUT mostly waits for the store. While one document's object is being
+        written (one writer thread, one PUT at a time), this thread checks the next file and
+        commits its intent, and catalogs the previous one. The order within each document is that
+        of :meth:`add`, so a crash or a fault leaves what a single ``add`` would leave."""
+        outcomes: list[Document | Exception | None] = []
+        flying: _Flight | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-put") as writer:
+            try:
+                for stream, filename, metadata in items:
+                    current = self._take_off(viewer, len(outcomes), stream, filename, metadata)
+                    outcomes.append(current if isinstance(current, Exception) else None)
+                    if isinstance(current, _Flight):  # queued behind the PUT in flight, if any
+                        current.future = writer.submit(self._write_object, current.intent, current.filing.bucket,
+                                                       current.filing.key, current.filing.upload,
+                                                       current.filing.object_metadata)
+                    if flying is not None:
+                        outcomes[flying.index] = self._land(viewer, flying)
+                    flying = current if isinstance(current, _Flight) else None
+                if flying is not None:
+                    outcomes[flying.index] = self._land(viewer, flying)
+            except BaseException:
+                # Interrupted: the PUTs not yet started are dropped; a PUT that completes stays recorded
+                # by its intent, as after a crash (`alur archive check --repair` removes it).
+                writer.shutdown(wait=False, cancel_futures=True)
+                raise
+        return cast(list[Document | Exception], outcomes)  # every None was replaced by _land
+
+    def _take_off(self, viewer: Viewer, index: int, stream: BinaryIO, filename: str,
+                  metadata: DocumentMetadata) -> _Flight | Exception:
+        """Steps up to the intent for one file of :meth:`add_many`, or the error that refused it."""
+        try:
+            filing = self._check_new(viewer, stream, filename, metadata)
+        except Exception as error:
+            return error
+        try:
+            return _Flight(index, filing, self._open_intent(viewer, filing.bucket, filing.key))
+        except Exception as error:
+            filing.upload.close()
+            return error
+
+    def _land(self, viewer: Viewer, flight: _Flight) -> Document | Exception:
+        """Wait for a document's PUT, then write its catalog rows (step 3) while the next PUT runs."""
+        with flight.filing.upload:
+            try:
+                return self._finish_new(viewer, flight.filing, flight.intent, flight.future.result())
+            except Exception as error:
+                return error
+
+    def _check_new(self, viewer: Viewer, stream: BinaryIO, filename: str, metadata: DocumentMetadata) -> _Filing:
+        """Everything before the intent: the form, the right to file it, the upload's checks and text."""
         # The form and the right to file it first: an unauthorised caller costs no spooling, no PDF
         # parsing and no text reading (up to INLINE_PDF_PAGES pages under the process-wide PDFium lock).
         with self.db.session() as session:
             columns = prepare(session, metadata, self.clock())
             if not may_add_to(viewer, columns["unit_id"]):
                 raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
-        with validate_upload(stream, filename, self.max_upload_bytes) as upload:
+        upload = validate_upload(stream, filename, self.max_upload_bytes)
+        try:
             found = texts.ingest_text(upload.spool, upload.kind)
-            uid = uuid.uuid4().hex
-            bucket, key = bucket_for(metadata.klasifikasi), object_key(uid)
+        except BaseException:
+            upload.close()
+            raise
+        uid = uuid.uuid4().hex
+        meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename,
+                                     viewer.username)
+        return _Filing(columns, upload, found, uid, bucket_for(metadata.klasifikasi), object_key(uid), meta)
 
-            def catalog(session: Session, stored: StoredObject) -> Document:
-                document = Document(uid=uid, created_by=viewer.username, body_text=found.text, **columns)
-                session.add(document)
-                self._version_row(document, 1, stored, upload, viewer, found)
-                session.flush()
-                audit.record(session, viewer.username, "document.created", "document", document.id,
-                             version=1, klasifikasi=document.klasifikasi, sha256=stored.sha256,
-                             filename=upload.filename, bucket=stored.bucket.value)
-                return document
+    def _finish_new(self, viewer: Viewer, filing: _Filing, intent: int, stored: StoredObject) -> Document:
+        """Step 3 for a new document, then its locks and text job."""
+        upload, found, columns = filing.upload, filing.found, filing.columns
 
-            meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename,
-                                         viewer.username)
-            document = self._guarded_put(viewer, bucket, key, upload, meta, catalog)
-            # A new document is locked in the store only if it has a hold or a retention date.
-            locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
-            self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
+        def catalog(session: Session, stored: StoredObject) -> Document:
+            document = Document(uid=filing.uid, created_by=viewer.username, body_text=found.text, **columns)
+            session.add(document)
+            self._version_row(document, 1, stored, upload, viewer, found)
+            session.flush()
+            audit.record(session, viewer.username, "document.created", "document", document.id,
+                         version=1, klasifikasi=document.klasifikasi, sha256=stored.sha256,
+                         filename=upload.filename, bucket=stored.bucket.value)
+            return document
+
+        document = self._write_catalog(intent, stored, upload, catalog)
+        # A new document is locked in the store only if it has a hold or a retention date.
+        locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
+        self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
         # The rows as committed (expire_on_commit is off), with unit and retention class: no reload.
         return self._load(document.id) if locks or found.needs_ocr else document
 
@@ -236,16 +329,30 @@ class ArchiveService:
     def _guarded_put(self, viewer: Viewer, bucket: Bucket, key: str, upload: ValidatedUpload,
                      metadata: dict[str, str], write_catalog: Callable[[Session, StoredObject], T]) -> T:
         """The three steps of the sequence: intent, object, catalog."""
+        intent = self._open_intent(viewer, bucket, key)
+        stored = self._write_object(intent, bucket, key, upload, metadata)
+        return self._write_catalog(intent, stored, upload, write_catalog)
+
+    def _open_intent(self, viewer: Viewer, bucket: Bucket, key: str) -> int:
+        """Step 1, in its own transaction: committed before the first byte is written."""
         with self.db.session() as session:
-            intent = self._record_intent(session, viewer, bucket, key)
+            return self._record_intent(session, viewer, bucket, key)
+
+    def _write_object(self, intent: int, bucket: Bucket, key: str, upload: ValidatedUpload,
+                      metadata: dict[str, str]) -> StoredObject:
+        """Step 2: the object."""
         try:
-            stored = self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
+            return self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
         except BaseException as error:
             # A store that is down may or may not have kept the bytes: keep the intent then, so
             # `check` can account for a late arrival; otherwise nothing was written.
             if not isinstance(error, StoreUnavailable):
                 self._end_intent(intent)
             raise
+
+    def _write_catalog(self, intent: int, stored: StoredObject, upload: ValidatedUpload,
+                       write_catalog: Callable[[Session, StoredObject], T]) -> T:
+        """Step 3: the catalog rows and the intent's removal in one transaction, or the object undone."""
         try:
             if upload.sha256 is not None and stored.sha256 != upload.sha256:
                 raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")

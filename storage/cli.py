@@ -104,7 +104,8 @@ def _exemption(pasal17, konsekuensi, pertimbangan, jangka_waktu, dasar_hukum, pe
 @AS_USER
 def add(files, klasifikasi, title, unit_code, username, pasal17, konsekuensi, pertimbangan, jangka_waktu,
         dasar_hukum, penetap, nomor_sk, ditetapkan_pada, ditetapkan_di, **fields) -> None:
-    """Simpan berkas ke arsip. All files are checked first: one bad file stores none."""
+    """Simpan berkas ke arsip. All files are checked first: one bad file stores none. A file that then
+    fails in the store or the catalog is reported (exit status 1); the others are stored."""
     for path in files:
         with path.open("rb") as stream, validate_upload(stream, path.name):
             pass
@@ -113,13 +114,28 @@ def add(files, klasifikasi, title, unit_code, username, pasal17, konsekuensi, pe
     unit_code = unit_code or _unit_code(service, viewer.unit_id)
     exemption = _exemption(pasal17, konsekuensi, pertimbangan, jangka_waktu, dasar_hukum, penetap, nomor_sk,
                            ditetapkan_pada, ditetapkan_di)
+
+    def metadata_of(path: Path) -> DocumentMetadata:
+        return DocumentMetadata(title=title or path.stem, unit_code=unit_code, exemption=exemption,
+                                klasifikasi=None if klasifikasi == UNCLASSIFIED else klasifikasi, **fields)
+
+    outcomes = service.add_many(viewer, _opened(files, metadata_of))
+    failed = []
+    for path, outcome in zip(files, outcomes):
+        if isinstance(outcome, Exception):
+            failed.append(f"{path.name}: {outcome}")
+            continue
+        click.echo(f"stored: document {outcome.id} '{outcome.title}' ({outcome.klasifikasi or UNCLASSIFIED}, "
+                   f"{outcome.current.size} bytes, sha256 {outcome.current.sha256[:12]}…) from {path.name}")
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(files)} files not stored:\n" + "\n".join(failed))
+
+
+def _opened(files, metadata_of):
+    """Each file open only while the archive reads it (it spools it before asking for the next)."""
     for path in files:
-        metadata = DocumentMetadata(title=title or path.stem, unit_code=unit_code, exemption=exemption,
-                                    klasifikasi=None if klasifikasi == UNCLASSIFIED else klasifikasi, **fields)
         with path.open("rb") as stream:
-            document = service.add(viewer, stream, path.name, metadata)
-        click.echo(f"stored: document {document.id} '{document.title}' ({document.klasifikasi or UNCLASSIFIED}, "
-                   f"{document.current.size} bytes, sha256 {document.current.sha256[:12]}…) from {path.name}")
+            yield stream, path.name, metadata_of(path)
 
 
 def _unit_code(service: ArchiveService, unit_id: int | None) -> str:

@@ -77,6 +77,9 @@ class ValidatedUpload:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
         self.spool.close()
 
     def rewind(self) -> BinaryIO:

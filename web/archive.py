@@ -278,6 +278,11 @@ def _json_refusal(error: Exception):
     return jsonify(error=body), status
 
 
+def _metadata_for(filename: str, default_unit: str | None):
+    """The form's catalog fields for one of the uploaded files (its title defaults to the file's name)."""
+    return parse_metadata(request.form, default_title=filename.rsplit(".", 1)[0], default_unit=default_unit)
+
+
 @bp.route("/arsip/unggah", methods=["GET", "POST"])
 @login_required
 def upload():
@@ -291,15 +296,17 @@ def upload():
         files = _uploaded_files()
         if not files:
             raise FormInvalid({"berkas": "Pilih berkas yang akan diunggah."})
-        for item in files:
-            name = item.filename or ""
-            metadata = parse_metadata(request.form, default_title=name.rsplit(".", 1)[0], default_unit=default_unit)
-            try:
-                stored.append(archive().add(viewer, item.stream, name, metadata))
-            except (UploadRejected, InvalidDocument, PermissionDenied, StoreError) as error:
-                if _wants_json():
-                    return _json_refusal(error)
-                refused.append(f"{name}: {_refusal(error)[1]}")
+        items = [(item.stream, item.filename or "", _metadata_for(item.filename or "", default_unit))
+                 for item in files]
+        for (_, name, _), outcome in zip(items, archive().add_many(viewer, items)):
+            if not isinstance(outcome, Exception):
+                stored.append(outcome)
+            elif not isinstance(outcome, (UploadRejected, InvalidDocument, PermissionDenied, StoreError)):
+                raise outcome
+            elif _wants_json():
+                return _json_refusal(outcome)
+            else:
+                refused.append(f"{name}: {_refusal(outcome)[1]}")
     except (UploadRejected, FormInvalid, StoreError) as error:
         if _wants_json():
             return _json_refusal(error)

@@ -22,14 +22,21 @@ from storage.reconcile import GRACE
 from tests.storage.archive.conftest import add_text, metadata, store_url
 from tests.storage.conftest import MotoServer
 
-FAIL_SQL = {
-    "sqlite": ["CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
-               "BEGIN SELECT RAISE(ABORT, 'catalog write refused'); END"],
-    "postgresql": ["CREATE FUNCTION fail_versions() RETURNS trigger AS $$ BEGIN "
-                   "RAISE EXCEPTION 'catalog write refused'; END $$ LANGUAGE plpgsql",
-                   "CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
-                   "FOR EACH ROW EXECUTE FUNCTION fail_versions()"],
-}
+def refuse_versions(db, when: str | None = None) -> None:
+    """A trigger that makes the catalog refuse document_versions rows (those matching ``when``)."""
+    condition = {"sqlite": f" WHEN {when}", "postgresql": f" WHEN ({when})"} if when else {"sqlite": "", "postgresql": ""}
+    dialect = db.engine.dialect.name
+    statements = {
+        "sqlite": [f"CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions{condition['sqlite']} "
+                   "BEGIN SELECT RAISE(ABORT, 'catalog write refused'); END"],
+        "postgresql": ["CREATE FUNCTION fail_versions() RETURNS trigger AS $$ BEGIN "
+                       "RAISE EXCEPTION 'catalog write refused'; END $$ LANGUAGE plpgsql",
+                       "CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
+                       f"FOR EACH ROW{condition['postgresql']} EXECUTE FUNCTION fail_versions()"],
+    }
+    with db.engine.begin() as connection:
+        for statement in statements[dialect]:
+            connection.execute(text(statement))
 
 
 def counts(db) -> tuple[int, int]:
@@ -42,7 +49,7 @@ def stored_objects(store) -> list:
     return [obj for bucket in Bucket for obj in store.list(bucket)]
 
 
-def test_store_down_during_upload_is_a_clear_error_and_catalogues_nothing(archive_db, viewers):
+def test_store_down_during_upload_or_a_batch_is_a_clear_error_and_catalogues_nothing(archive_db, viewers):
     server = MotoServer().start()
     store = server.store()
     store.ensure_buckets()
@@ -50,6 +57,9 @@ def test_store_down_during_upload_is_a_clear_error_and_catalogues_nothing(archiv
     server.kill()
     with pytest.raises(StoreUnavailable, match=f"object store at http://127.0.0.1:{server.port} is unavailable"):
         add_text(archive, viewers["staff_bkd"], "Laporan", "isi laporan")
+    outcomes = archive.add_many(viewers["staff_bkd"], [
+        (io.BytesIO(b"isi satu"), "satu.txt", metadata("Satu")), (io.BytesIO(b"isi dua"), "dua.txt", metadata("Dua"))])
+    assert [type(outcome) for outcome in outcomes] == [StoreUnavailable, StoreUnavailable]
     assert counts(archive_db) == (0, 0)
     # The store comes back (empty, as a fresh moto is): the kept intent names no object, so all is well.
     again = MotoServer()
@@ -65,9 +75,7 @@ def test_store_down_during_upload_is_a_clear_error_and_catalogues_nothing(archiv
 
 def test_failed_catalog_write_removes_the_object_just_written(archive, viewers, archive_db):
     kept = add_text(archive, viewers["staff_bkd"], "Sudah ada", "versi pertama")
-    with archive_db.engine.begin() as connection:
-        for statement in FAIL_SQL[archive_db.engine.dialect.name]:
-            connection.execute(text(statement))
+    refuse_versions(archive_db)
     with pytest.raises(Exception, match="catalog write refused"):
         add_text(archive, viewers["staff_bkd"], "Baru", "tidak pernah tercatat")
     with pytest.raises(Exception, match="catalog write refused"):
@@ -180,3 +188,23 @@ def test_recover_leaves_an_object_an_upload_under_way_may_own(archive, viewers, 
     assert {v.version_id for v in archive.store.versions(Bucket.PUBLIC, "documents/ab/abcdef")} == {stale, live}
     with archive_db.session() as session:
         assert session.scalar(select(func.count(PendingUpload.id))) == 2
+
+
+def test_batch_with_a_failing_catalog_write_keeps_the_others_and_leaves_nothing_behind(archive, viewers, archive_db):
+    """The catalog refuses the middle document (a trigger on its file name), while the next one's PUT
+    is already under way: only the middle one is undone."""
+    refuse_versions(archive_db, when="NEW.original_filename = 'ditolak.txt'")
+    names = ["pertama.txt", "ditolak.txt", "ketiga.txt"]
+    outcomes = archive.add_many(viewers["staff_bkd"], [
+        (io.BytesIO(f"isi {name}".encode()), name, metadata(name)) for name in names])
+
+    assert "catalog write refused" in str(outcomes[1])
+    assert [outcome.current.original_filename for outcome in (outcomes[0], outcomes[2])] == ["pertama.txt", "ketiga.txt"]
+    assert counts(archive_db) == (2, 2)
+    assert sorted(obj.key for obj in stored_objects(archive.store)) == sorted(
+        outcome.current.key for outcome in (outcomes[0], outcomes[2]))
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0
+    report = archive.check()
+    assert report.ok, report.lines()
+

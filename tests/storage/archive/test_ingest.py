@@ -154,3 +154,33 @@ def test_source_case_and_task_give_the_sop_facet(archive, viewers, archive_db):
     results = archive.search(viewers["staff_bkd"], SearchQuery(sop="sop_003_pendokumentasian"))
     assert results.total == 1
     assert [(v.value, v.count) for v in results.facets["sop"]] == [("sop_003_pendokumentasian", 1)]
+
+
+def test_a_batch_is_filed_in_order_and_a_refused_file_stops_only_itself(archive, viewers, archive_db):
+    staff = viewers["staff_bkd"]
+    files = [
+        (text_pdf("Rekapitulasi permohonan informasi triwulan pertama"), "rekap-1.pdf", metadata("Rekap 1")),
+        (b"%PDF-1.4 bukan pdf sungguhan", "palsu.pdf", metadata("Palsu")),
+        (b"notulen rapat koordinasi PPID pembantu", "notulen.txt", metadata("Notulen")),
+        (b"anggaran unit lain", "lain.txt", metadata("Unit lain", unit="BIRO_ORG")),
+        (docx("Maklumat pelayanan informasi"), "maklumat.docx", metadata("Maklumat")),
+    ]
+    outcomes = archive.add_many(staff, [(io.BytesIO(data), name, meta) for data, name, meta in files])
+
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "Document", "UploadRejected", "Document", "PermissionDenied", "Document"]
+    for (data, name, meta), outcome in zip(files, outcomes):
+        if isinstance(outcome, Exception):
+            continue
+        assert (outcome.title, outcome.current.original_filename) == (meta.title, name)
+        assert outcome.current.sha256 == hashlib.sha256(data).hexdigest()
+        with archive.open_content(staff, outcome.id) as reader:
+            assert reader.read() == data
+    assert [hit.document.title for hit in archive.search(staff, text="notulen koordinasi").hits] == ["Notulen"]
+    assert archive.search(staff, text="rekapitulasi").total == 1
+    with archive_db.session() as session:
+        created = session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "document.created")).all()
+    assert sorted(created) == sorted(str(outcome.id) for outcome in outcomes if not isinstance(outcome, Exception))
+    assert len([obj for bucket in Bucket for obj in archive.store.list(bucket)]) == 3
+    report = archive.check()
+    assert report.ok, report.lines()
