@@ -3,8 +3,9 @@
 Consistency between the catalog (SQL) and the buckets comes from one guarded sequence
 (:meth:`ArchiveService._guarded_put`):
 
-1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, once the
-   form and the viewer's right to file it are checked, before the upload is even read);
+1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, in the
+   transaction that checks the form and the viewer's right to file it, before the upload is even
+   read; an upload then refused removes it again);
 2. write the object in one PUT (its SHA-256, computed by the store over the bytes it sends, and its
    class travel in the object's metadata, so the catalog can be rebuilt from the buckets);
 3. in one transaction: the catalog rows with the text read at ingest, the audit record, and the
@@ -39,9 +40,10 @@ from typing import BinaryIO, Callable, Iterable, TypeVar, cast
 
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit
-from engine.db import Database
+from engine.db import Database, insert_row
 from engine.errors import EngineError, NotFound, PermissionDenied
 from engine.timeutil import utcnow
 from storage import text as texts
@@ -118,7 +120,7 @@ def object_key(uid: str) -> str:
 
 @dataclass
 class _Filing:
-    """A new document whose form and upload passed their checks, not yet written."""
+    """A new document whose form and upload passed their checks and whose intent is recorded."""
 
     columns: dict
     upload: ValidatedUpload
@@ -127,6 +129,7 @@ class _Filing:
     bucket: Bucket
     key: str
     object_metadata: dict[str, str]
+    intent: int  # the PendingUpload row, committed
 
 
 @dataclass
@@ -135,7 +138,6 @@ class _Flight:
 
     index: int
     filing: _Filing
-    intent: int
     future: Future | None = None
 
 
@@ -172,9 +174,9 @@ class ArchiveService:
         audit record (see the module docstring)."""
         filing = self._check_new(viewer, stream, filename, metadata)
         with filing.upload:
-            intent = self._open_intent(viewer, filing.bucket, filing.key)
-            stored = self._write_object(intent, filing.bucket, filing.key, filing.upload, filing.object_metadata)
-            return self._finish_new(viewer, filing, intent, stored)
+            stored = self._write_object(filing.intent, filing.bucket, filing.key, filing.upload,
+                                        filing.object_metadata)
+            return self._finish_new(viewer, filing, stored)
 
     def add_many(self, viewer: Viewer,
                  items: Iterable[tuple[BinaryIO, str, DocumentMetadata]]) -> list[Document | Exception]:
@@ -193,9 +195,9 @@ class ArchiveService:
                     current = self._take_off(viewer, len(outcomes), stream, filename, metadata)
                     outcomes.append(current if isinstance(current, Exception) else None)
                     if isinstance(current, _Flight):  # queued behind the PUT in flight, if any
-                        current.future = writer.submit(self._write_object, current.intent, current.filing.bucket,
-                                                       current.filing.key, current.filing.upload,
-                                                       current.filing.object_metadata)
+                        filing = current.filing
+                        current.future = writer.submit(self._write_object, filing.intent, filing.bucket,
+                                                       filing.key, filing.upload, filing.object_metadata)
                     if flying is not None:
                         outcomes[flying.index] = self._land(viewer, flying)
                     flying = current if isinstance(current, _Flight) else None
@@ -212,57 +214,67 @@ class ArchiveService:
                   metadata: DocumentMetadata) -> _Flight | Exception:
         """Steps up to the intent for one file of :meth:`add_many`, or the error that refused it."""
         try:
-            filing = self._check_new(viewer, stream, filename, metadata)
+            return _Flight(index, self._check_new(viewer, stream, filename, metadata))
         except Exception as error:
-            return error
-        try:
-            return _Flight(index, filing, self._open_intent(viewer, filing.bucket, filing.key))
-        except Exception as error:
-            filing.upload.close()
             return error
 
     def _land(self, viewer: Viewer, flight: _Flight) -> Document | Exception:
         """Wait for a document's PUT, then write its catalog rows (step 3) while the next PUT runs."""
         with flight.filing.upload:
             try:
-                return self._finish_new(viewer, flight.filing, flight.intent, flight.future.result())
+                return self._finish_new(viewer, flight.filing, flight.future.result())
             except Exception as error:
                 return error
 
     def _check_new(self, viewer: Viewer, stream: BinaryIO, filename: str, metadata: DocumentMetadata) -> _Filing:
-        """Everything before the intent: the form, the right to file it, the upload's checks and text."""
+        """Everything before the object write: the form and the right to file it, with the intent (step
+        1) in the same transaction, then the upload's checks and text. A refused upload ends the intent."""
+        uid = uuid.uuid4().hex
+        bucket, key = bucket_for(metadata.klasifikasi), object_key(uid)
         # The form and the right to file it first: an unauthorised caller costs no spooling, no PDF
         # parsing and no text reading (up to INLINE_PDF_PAGES pages under the process-wide PDFium lock).
+        # The intent is the transaction's first statement, so that on SQLite it takes the write lock
+        # (waiting for it) before reading, rather than failing to upgrade a read snapshot.
         with self.db.session() as session:
+            intent = self._record_intent(session, viewer, bucket, key)
             columns = prepare(session, metadata, self.clock())
             if not may_add_to(viewer, columns["unit_id"]):
                 raise PermissionDenied(f"{viewer.username} may not file documents for unit {metadata.unit_code}")
-        upload = validate_upload(stream, filename, self.max_upload_bytes)
+        try:
+            upload = validate_upload(stream, filename, self.max_upload_bytes)
+        except BaseException:
+            self._end_intent(intent)
+            raise
         try:
             found = texts.ingest_text(upload.spool, upload.kind)
         except BaseException:
             upload.close()
+            self._end_intent(intent)
             raise
-        uid = uuid.uuid4().hex
         meta = self._object_metadata(uid, 1, metadata.klasifikasi, metadata.unit_code, upload.filename,
                                      viewer.username)
-        return _Filing(columns, upload, found, uid, bucket_for(metadata.klasifikasi), object_key(uid), meta)
+        return _Filing(columns, upload, found, uid, bucket, key, meta, intent)
 
-    def _finish_new(self, viewer: Viewer, filing: _Filing, intent: int, stored: StoredObject) -> Document:
+    def _finish_new(self, viewer: Viewer, filing: _Filing, stored: StoredObject) -> Document:
         """Step 3 for a new document, then its locks and text job."""
         upload, found, columns = filing.upload, filing.found, filing.columns
 
         def catalog(session: Session, stored: StoredObject) -> Document:
-            document = Document(uid=filing.uid, created_by=viewer.username, body_text=found.text, **columns)
-            session.add(document)
-            self._version_row(document, 1, stored, upload, viewer, found)
-            session.flush()
+            document = insert_row(session, Document, {
+                "uid": filing.uid, "created_by": viewer.username, "body_text": found.text,
+                **{name: value for name, value in columns.items() if name not in ("unit", "retention_class")}})
+            version = insert_row(session, DocumentVersion, {
+                "document_id": document.id, **self._version_columns(document, 1, stored, upload, viewer, found)})
+            for name, value in (("unit", columns["unit"]), ("retention_class", columns["retention_class"]),
+                                ("versions", [version])):
+                set_committed_value(document, name, value)
+            set_committed_value(version, "document", document)
             audit.record(session, viewer.username, "document.created", "document", document.id,
                          version=1, klasifikasi=document.klasifikasi, sha256=stored.sha256,
                          filename=upload.filename, bucket=stored.bucket.value)
             return document
 
-        document = self._write_catalog(intent, stored, upload, catalog)
+        document = self._write_catalog(filing.intent, stored, upload, catalog)
         # A new document is locked in the store only if it has a hold or a retention date.
         locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
         self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
@@ -305,17 +317,22 @@ class ArchiveService:
                                      viewer.username)
         return self._guarded_put(viewer, bucket_for(klasifikasi), object_key(document.uid), upload, meta, catalog)
 
-    @staticmethod
-    def _version_row(document: Document, number: int, stored: StoredObject, upload: ValidatedUpload,
+    @classmethod
+    def _version_row(cls, document: Document, number: int, stored: StoredObject, upload: ValidatedUpload,
                      viewer: Viewer, found: texts.QuickText) -> DocumentVersion:
-        version = DocumentVersion(
+        version = DocumentVersion(**cls._version_columns(document, number, stored, upload, viewer, found))
+        document.versions.append(version)
+        return version
+
+    @staticmethod
+    def _version_columns(document: Document, number: int, stored: StoredObject, upload: ValidatedUpload,
+                         viewer: Viewer, found: texts.QuickText) -> dict:
+        return dict(
             number=number, bucket=stored.bucket.value, key=stored.key, store_version_id=stored.version_id,
             sha256=stored.sha256, size=stored.size, content_type=upload.content_type,
             original_filename=upload.filename, klasifikasi=document.klasifikasi, extracted_text=found.text,
             text_source=found.source, ocr_status="pending" if found.needs_ocr else None,
             created_by=viewer.username)
-        document.versions.append(version)
-        return version
 
     @staticmethod
     def _object_metadata(uid: str, number: int, klasifikasi: str | None, unit_code: str, filename: str,
