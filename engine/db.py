@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import DateTime, create_engine, event, insert
+from sqlalchemy import DateTime, Table, create_engine, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +42,11 @@ class Base(DeclarativeBase):
 Model = TypeVar("Model", bound=Base)
 
 
+@lru_cache(maxsize=None)
+def _insert_returning_id(table: Table):
+    return insert(table).returning(table.c.id)
+
+
 def insert_row(session: Session, model: type[Model], values: dict[str, Any]) -> Model:
     """Insert one row by a Core statement; return it as the detached object a flush would leave.
 
@@ -54,7 +60,7 @@ def insert_row(session: Session, model: type[Model], values: dict[str, Any]) -> 
         if column.key not in row and column.default is not None and not column.primary_key:
             default = column.default
             row[column.key] = default.arg(None) if default.is_callable else default.arg
-    row["id"] = session.execute(insert(table).returning(table.c.id), row).scalar_one()
+    row["id"] = session.execute(_insert_returning_id(table), row).scalar_one()
     obj = model(**row)
     make_transient_to_detached(obj)
     return obj

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO, Callable, Iterable, TypeVar, cast
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -73,6 +73,11 @@ OCR_REQUEUE_AFTER = timedelta(minutes=15)
 OCR_MAX_ATTEMPTS = 3
 STREAM_CHUNK = 64 * 1024
 _KIND_OF = {content_type: kind for kind, content_type in TYPES.values()}
+# Statements on the intents' table itself (not through the ORM entity), built once: every upload
+# runs both, and the ORM's bulk path would cost more than the row.
+_INTENTS = PendingUpload.__table__
+_INSERT_INTENT = insert(_INTENTS).returning(_INTENTS.c.id)
+_DELETE_INTENT = delete(_INTENTS).where(_INTENTS.c.id == bindparam("intent"))
 
 
 class ArchiveError(EngineError):
@@ -375,7 +380,7 @@ class ArchiveService:
                 raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")
             with self.db.session() as session:
                 result = write_catalog(session, stored)
-                session.execute(delete(PendingUpload).where(PendingUpload.id == intent))
+                session.execute(_DELETE_INTENT, {"intent": intent})
             return result
         except BaseException:
             self._undo_put(stored, intent)
@@ -383,14 +388,13 @@ class ArchiveService:
 
     def _record_intent(self, session: Session, viewer: Viewer, bucket: Bucket, key: str) -> int:
         """Step 1: the intent row, committed before the object is written."""
-        return session.execute(insert(PendingUpload).values(
-            bucket=bucket.value, key=key, created_by=viewer.username, created_at=self.clock(),
-        ).returning(PendingUpload.id)).scalar_one()
+        return session.execute(_INSERT_INTENT, {"bucket": bucket.value, "key": key, "created_by": viewer.username,
+                                                "created_at": self.clock()}).scalar_one()
 
     def _end_intent(self, intent: int) -> None:
         try:
             with self.db.session() as session:
-                session.execute(delete(PendingUpload).where(PendingUpload.id == intent))
+                session.execute(_DELETE_INTENT, {"intent": intent})
         except Exception:  # the database is what failed: `recover` finishes this later
             log.exception("could not remove upload intent %s; `alur archive check --repair` will", intent)
 
