@@ -431,8 +431,9 @@ class ArchiveService:
         or ``none`` when the text layer sufficed (the status is cleared, as for a text file).
 
         The bytes are checked against the catalog's SHA-256 as for a download: a mismatch raises
-        ``ChecksumMismatch``, is audited and alerted, and no text of the bad bytes is stored (the
-        version stays pending; the sweep gives up on it after :data:`OCR_MAX_ATTEMPTS`)."""
+        ``ChecksumMismatch``, is audited and alerted, and no text of the bad bytes is stored: the
+        version's extraction fails at once (the sweep does not queue it again; ``alur archive check``
+        reports the damage)."""
         with self.db.session() as session:
             version = session.get(DocumentVersion, version_id)
             if version is None:
@@ -450,6 +451,8 @@ class ArchiveService:
                     shutil.copyfileobj(reader, spool)  # the reader checks the bytes against that same hash
             except ChecksumMismatch as mismatch:
                 self._alert_mismatch(Viewer.system(), version.document_id, version, mismatch)
+                # Another attempt would read the same damaged bytes: fail now, alerted once.
+                self._save_ocr(version_id, "", "none", f"not read: {mismatch}"[:500])
                 raise
             return self._save_ocr(version_id, *self._extract(spool, kind))
 

@@ -10,9 +10,10 @@ The ``simple`` configuration (and FTS5's ``unicode61``) lowercases without stemm
 Indonesian stemmer in PostgreSQL, and a wrong stem would hide a word an archivist typed exactly.
 
 Neither structure can be declared on the SQLAlchemy metadata, so ``create_all`` does not make them:
-call :func:`install` after it (tests, the embedded default), and the Alembic migration runs the
-same statements (:data:`SQLITE_DDL`, :data:`POSTGRES_DDL`). :func:`include_object` keeps Alembic's
-autogenerate from proposing to drop them.
+call :func:`install` after it (tests, the embedded default). The Alembic migrations (0004, 0006,
+0007) hold their own frozen copies of these statements: a change here needs a new migration, and
+``tests/alur/test_migrations.py`` fails until the migrated schema matches :func:`install`'s again.
+:func:`include_object` keeps Alembic's autogenerate from proposing to drop them.
 """
 from __future__ import annotations
 
@@ -59,8 +60,8 @@ POSTGRES_DDL: tuple[str, ...] = (
     f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON documents USING gin ({_PG_EXPRESSION})",
 )
 POSTGRES_DROP: tuple[str, ...] = (f"DROP INDEX IF EXISTS {GIN_INDEX}",)
-# Indexes for the search (storage.search), plain DDL on both databases, made by install() and by
-# migration 0006 like the structures above:
+# Indexes for the search (storage.search), plain DDL on both databases, made by install() and (a
+# frozen copy) by migration 0006 like the structures above:
 # * FACET_INDEX: the five facet columns in the order the search groups them (storage.search._CUBE),
 #   so the facet counts of a search without words are one index-only scan, the access columns
 #   (klasifikasi, unit_id) included;

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AuditEvent
+from engine.timeutil import utcnow
 from storage import text as texts
 from storage.archive import ArchiveService, RetentionLocked
 from storage.models import DocumentVersion
@@ -202,12 +203,19 @@ def test_ocr_of_a_corrupted_object_is_an_error_and_an_alert_and_stores_no_text(a
             row.store_version_id = damaged.version_id  # S3: the damage is a new version (see test_ingest)
     with pytest.raises(ChecksumMismatch):
         archive.run_ocr(queued[0])
-    assert _ocr_state(archive_db, version.id) == ("pending", "", "")
+    status, text, error = _ocr_state(archive_db, version.id)
+    assert (status, text) == ("failed", "") and error.startswith("not read: ") and "sha256" in error.lower()
     assert archive.search(viewers["staff_bkd"], text="jembatan").total == 0
     with archive_db.session() as session:
         [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.checksum_mismatch"))
+        [failed] = session.scalars(select(AuditEvent).where(AuditEvent.action == "document.ocr_failed"))
     assert event.actor == "system" and event.object_id == str(document.id) and event.detail["version"] == 1
-    assert any("ALERT checksum mismatch" in r.getMessage() for r in caplog.records if r.name == "alur.alerts")
+    assert failed.object_id == str(document.id) and failed.detail["error"] == error
+    # Alerted once: a later job or sweep reads nothing again (another read would find the same damage).
+    assert archive.run_ocr(queued[0]) == "failed"
+    assert archive.requeue_stale_ocr(queued.append, utcnow() + timedelta(days=1)) == []
+    alerts = [r for r in caplog.records if r.name == "alur.alerts" and "ALERT checksum mismatch" in r.getMessage()]
+    assert len(alerts) == 1
 
 
 def test_the_ocr_sweep_queues_a_version_again_only_once_its_last_queueing_is_stale(archive_db, store, viewers):
