@@ -208,3 +208,18 @@ def test_batch_with_a_failing_catalog_write_keeps_the_others_and_leaves_nothing_
     report = archive.check()
     assert report.ok, report.lines()
 
+
+
+def test_cli_batch_names_the_file_the_catalog_refused_and_stores_the_others(run, archive, archive_db, tmp_path):
+    refuse_versions(archive_db, when="NEW.original_filename = 'ditolak.txt'")
+    paths = []
+    for name in ("pertama.txt", "ditolak.txt", "ketiga.txt"):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(f"isi {name}", encoding="utf-8")
+    result = run("add", *map(str, paths), "--class", "berkala", "--as", "staff_bkd")
+    assert result.exit_code == 1
+    assert "stored: document" in result.output and "from pertama.txt" in result.output and "from ketiga.txt" in result.output
+    assert "1 of 3 files not stored" in result.output and "ditolak.txt: " in result.output
+    assert "catalog write refused" in result.output
+    assert counts(archive_db) == (2, 2)
+    assert archive.check().ok
