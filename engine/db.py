@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import DateTime, Table, create_engine, event, insert
+from sqlalchemy import DateTime, Table, create_engine, event, insert, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -43,25 +43,21 @@ Model = TypeVar("Model", bound=Base)
 
 
 @lru_cache(maxsize=None)
-def _insert_returning_id(table: Table):
-    return insert(table).returning(table.c.id)
+def _insert_returning_row(table: Table):
+    return insert(table).returning(*table.c)
 
 
 def insert_row(session: Session, model: type[Model], values: dict[str, Any]) -> Model:
     """Insert one row by a Core statement; return it as the detached object a flush would leave.
 
-    For hot paths only (archive ingest): the unit of work spends more CPU on a couple of new rows
+    For hot paths (archive ingest, the audit trail): the unit of work spends more CPU on a new row
     than the database does (about 1.5 ms against 0.3 ms per document on SQLite, profiled). The
-    columns' Python defaults are applied here, so the object has every column loaded; relationships
-    are the caller's to set (with ``set_committed_value``)."""
-    table = model.__table__
-    row = dict(values)
-    for column in table.columns:
-        if column.key not in row and column.default is not None and not column.primary_key:
-            default = column.default
-            row[column.key] = default.arg(None) if default.is_callable else default.arg
-    row["id"] = session.execute(_insert_returning_id(table), row).scalar_one()
-    obj = model(**row)
+    statement applies the columns' defaults and returns every column, so the object holds exactly
+    what was stored; relationships are the caller's to set (with ``set_committed_value``)."""
+    stored = session.execute(_insert_returning_row(model.__table__), values).one()
+    mapper = inspect(model)
+    obj = model(**{mapper.get_property_by_column(column).key: value
+                   for column, value in zip(model.__table__.c, stored)})
     make_transient_to_detached(obj)
     return obj
 

@@ -36,7 +36,7 @@ import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO, Callable, Iterable, TypeVar, cast
+from typing import BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -141,7 +141,6 @@ class _Filing:
 class _Flight:
     """A document of :meth:`ArchiveService.add_many` between its intent and its catalog rows."""
 
-    index: int
     filing: _Filing
     future: Future | None = None
 
@@ -184,47 +183,56 @@ class ArchiveService:
             return self._finish_new(viewer, filing, stored)
 
     def add_many(self, viewer: Viewer,
-                 items: Iterable[tuple[BinaryIO, str, DocumentMetadata]]) -> list[Document | Exception]:
+                 items: Iterable[tuple[BinaryIO, str, DocumentMetadata]]) -> Iterator[Document | Exception]:
         """Several new documents (the CLI's files, a form's files), each by its own guarded sequence;
-        returns, in order, each one's Document or the error that refused or failed it.
+        yields, in order, each one's Document or the error that refused or failed it.
 
         Why a pipeline: a PUT mostly waits for the store. While one document's object is being
         written (one writer thread, one PUT at a time), this thread checks the next file and
         commits its intent, and catalogs the previous one. The order within each document is that
-        of :meth:`add`, so a crash or a fault leaves what a single ``add`` would leave."""
-        outcomes: list[Document | Exception | None] = []
-        flying: _Flight | None = None
+        of :meth:`add`, so a crash or a fault leaves what a single ``add`` would leave. An error
+        raised by ``items`` itself (a file that cannot be opened) is yielded as that file's outcome
+        and ends the batch; the document in flight is finished also when the caller stops early or
+        is interrupted."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-put") as writer:
+            pending: _Flight | Exception | None = None
             try:
-                for stream, filename, metadata in items:
-                    current = self._take_off(viewer, len(outcomes), stream, filename, metadata)
-                    outcomes.append(current if isinstance(current, Exception) else None)
+                for current in self._take_offs(viewer, items):
                     if isinstance(current, _Flight):  # queued behind the PUT in flight, if any
                         filing = current.filing
                         current.future = writer.submit(self._write_object, filing.intent, filing.bucket,
                                                        filing.key, filing.upload, filing.object_metadata)
-                    if flying is not None:
-                        outcomes[flying.index] = self._land(viewer, flying)
-                    flying = current if isinstance(current, _Flight) else None
-                if flying is not None:
-                    outcomes[flying.index] = self._land(viewer, flying)
-            except BaseException:
-                # Interrupted: the PUTs not yet started are dropped; a PUT that completes stays recorded
-                # by its intent, as after a crash (`alur archive check --repair` removes it).
-                writer.shutdown(wait=False, cancel_futures=True)
-                raise
-        return cast(list[Document | Exception], outcomes)  # every None was replaced by _land
+                    done, pending = pending, current
+                    if done is not None:
+                        yield self._outcome(viewer, done)
+                done, pending = pending, None
+                if done is not None:
+                    yield self._outcome(viewer, done)
+            finally:
+                if isinstance(pending, _Flight):
+                    self._outcome(viewer, pending)
 
-    def _take_off(self, viewer: Viewer, index: int, stream: BinaryIO, filename: str,
-                  metadata: DocumentMetadata) -> _Flight | Exception:
-        """Steps up to the intent for one file of :meth:`add_many`, or the error that refused it."""
-        try:
-            return _Flight(index, self._check_new(viewer, stream, filename, metadata))
-        except Exception as error:
-            return error
+    def _take_offs(self, viewer: Viewer, items: Iterable[tuple[BinaryIO, str, DocumentMetadata]]
+                   ) -> Iterator[_Flight | Exception]:
+        """Each file of :meth:`add_many` up to its intent, or the error that refused it."""
+        files = iter(items)
+        while True:
+            try:
+                stream, filename, metadata = next(files)
+            except StopIteration:
+                return
+            except Exception as error:  # the caller's list itself failed: nothing after it can be read
+                yield error
+                return
+            try:
+                yield _Flight(self._check_new(viewer, stream, filename, metadata))
+            except Exception as error:
+                yield error
 
-    def _land(self, viewer: Viewer, flight: _Flight) -> Document | Exception:
-        """Wait for a document's PUT, then write its catalog rows (step 3) while the next PUT runs."""
+    def _outcome(self, viewer: Viewer, flight: _Flight | Exception) -> Document | Exception:
+        """A refused file's error, or: wait for the document's PUT, then write its catalog rows."""
+        if isinstance(flight, Exception):
+            return flight
         with flight.filing.upload:
             try:
                 return self._finish_new(viewer, flight.filing, flight.future.result())
@@ -282,9 +290,14 @@ class ArchiveService:
         document = self._write_catalog(filing.intent, stored, upload, catalog)
         # A new document is locked in the store only if it has a hold or a retention date.
         locks = bool(columns.get("legal_hold")) or columns.get("retain_until") is not None
-        self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
-        # The rows as committed (expire_on_commit is off), with unit and retention class: no reload.
-        return self._load(document.id) if locks or found.needs_ocr else document
+        try:
+            self._after_commit(document.current, found.needs_ocr, upload, lock=locks)
+            # The rows as inserted, with unit and retention class: reloaded only if the steps above changed them.
+            return self._load(document.id) if locks or found.needs_ocr else document
+        except Exception:  # stored and catalogued: saying otherwise would invite a duplicate upload
+            alerts.exception("ALERT document %s is stored and catalogued, but a step after the commit failed "
+                             "(its lock in the store or its text job)", document.id)
+            return document
 
     def add_version(self, viewer: Viewer, document_id: int, stream: BinaryIO, filename: str) -> Document:
         """A new version of the bytes (a corrected scan, a revised draft), under the same class."""

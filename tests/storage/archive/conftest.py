@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 from click.testing import CliRunner
 
 from alur.config import Settings
@@ -92,3 +93,20 @@ def metadata(title: str, unit: str = "BKD", klasifikasi: str | None = "setiap_sa
 
 def add_text(archive: ArchiveService, viewer: Viewer, title: str, body: str, **meta):
     return archive.add(viewer, io.BytesIO(body.encode()), f"{title[:20].replace(' ', '_')}.txt", metadata(title, **meta))
+
+
+def refuse_versions(db, when: str | None = None) -> None:
+    """A trigger that makes the catalog refuse document_versions rows (those matching ``when``)."""
+    condition = {"sqlite": f" WHEN {when}", "postgresql": f" WHEN ({when})"} if when else {"sqlite": "", "postgresql": ""}
+    dialect = db.engine.dialect.name
+    statements = {
+        "sqlite": [f"CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions{condition['sqlite']} "
+                   "BEGIN SELECT RAISE(ABORT, 'catalog write refused'); END"],
+        "postgresql": ["CREATE FUNCTION fail_versions() RETURNS trigger AS $$ BEGIN "
+                       "RAISE EXCEPTION 'catalog write refused'; END $$ LANGUAGE plpgsql",
+                       "CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
+                       f"FOR EACH ROW{condition['postgresql']} EXECUTE FUNCTION fail_versions()"],
+    }
+    with db.engine.begin() as connection:
+        for statement in statements[dialect]:
+            connection.execute(text(statement))

@@ -16,28 +16,12 @@ from sqlalchemy import func, select, text
 from engine.timeutil import utcnow
 from storage.archive import ArchiveService
 from storage.errors import StoreUnavailable
+from storage.local_store import LocalStore
 from storage.models import Document, DocumentVersion, PendingUpload
 from storage.objectstore import Bucket
 from storage.reconcile import GRACE
-from tests.storage.archive.conftest import add_text, metadata, store_url
+from tests.storage.archive.conftest import add_text, metadata, refuse_versions, store_url
 from tests.storage.conftest import MotoServer
-
-def refuse_versions(db, when: str | None = None) -> None:
-    """A trigger that makes the catalog refuse document_versions rows (those matching ``when``)."""
-    condition = {"sqlite": f" WHEN {when}", "postgresql": f" WHEN ({when})"} if when else {"sqlite": "", "postgresql": ""}
-    dialect = db.engine.dialect.name
-    statements = {
-        "sqlite": [f"CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions{condition['sqlite']} "
-                   "BEGIN SELECT RAISE(ABORT, 'catalog write refused'); END"],
-        "postgresql": ["CREATE FUNCTION fail_versions() RETURNS trigger AS $$ BEGIN "
-                       "RAISE EXCEPTION 'catalog write refused'; END $$ LANGUAGE plpgsql",
-                       "CREATE TRIGGER fail_versions BEFORE INSERT ON document_versions "
-                       f"FOR EACH ROW{condition['postgresql']} EXECUTE FUNCTION fail_versions()"],
-    }
-    with db.engine.begin() as connection:
-        for statement in statements[dialect]:
-            connection.execute(text(statement))
-
 
 def counts(db) -> tuple[int, int]:
     with db.session() as session:
@@ -57,8 +41,8 @@ def test_store_down_during_upload_or_a_batch_is_a_clear_error_and_catalogues_not
     server.kill()
     with pytest.raises(StoreUnavailable, match=f"object store at http://127.0.0.1:{server.port} is unavailable"):
         add_text(archive, viewers["staff_bkd"], "Laporan", "isi laporan")
-    outcomes = archive.add_many(viewers["staff_bkd"], [
-        (io.BytesIO(b"isi satu"), "satu.txt", metadata("Satu")), (io.BytesIO(b"isi dua"), "dua.txt", metadata("Dua"))])
+    outcomes = list(archive.add_many(viewers["staff_bkd"], [
+        (io.BytesIO(b"isi satu"), "satu.txt", metadata("Satu")), (io.BytesIO(b"isi dua"), "dua.txt", metadata("Dua"))]))
     assert [type(outcome) for outcome in outcomes] == [StoreUnavailable, StoreUnavailable]
     assert counts(archive_db) == (0, 0)
     # The store comes back (empty, as a fresh moto is): the kept intent names no object, so all is well.
@@ -195,8 +179,8 @@ def test_batch_with_a_failing_catalog_write_keeps_the_others_and_leaves_nothing_
     is already under way: only the middle one is undone."""
     refuse_versions(archive_db, when="NEW.original_filename = 'ditolak.txt'")
     names = ["pertama.txt", "ditolak.txt", "ketiga.txt"]
-    outcomes = archive.add_many(viewers["staff_bkd"], [
-        (io.BytesIO(f"isi {name}".encode()), name, metadata(name)) for name in names])
+    outcomes = list(archive.add_many(viewers["staff_bkd"], [
+        (io.BytesIO(f"isi {name}".encode()), name, metadata(name)) for name in names]))
 
     assert "catalog write refused" in str(outcomes[1])
     assert [outcome.current.original_filename for outcome in (outcomes[0], outcomes[2])] == ["pertama.txt", "ketiga.txt"]
@@ -223,3 +207,43 @@ def test_cli_batch_names_the_file_the_catalog_refused_and_stores_the_others(run,
     assert "catalog write refused" in result.output
     assert counts(archive_db) == (2, 2)
     assert archive.check().ok
+
+
+def _texts(*names: str):
+    return [(io.BytesIO(f"isi {name}".encode()), name, metadata(name)) for name in names]
+
+
+def test_batch_whose_list_fails_ends_there_after_finishing_what_is_in_flight(archive, viewers, archive_db):
+    def files():
+        yield from _texts("satu.txt", "dua.txt")
+        raise OSError("berkas ketiga tidak dapat dibuka")
+
+    outcomes = list(archive.add_many(viewers["staff_bkd"], files()))
+    assert [type(outcome).__name__ for outcome in outcomes] == ["Document", "Document", "OSError"]
+    assert counts(archive_db) == (2, 2) and len(stored_objects(archive.store)) == 2
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0
+    report = archive.check()
+    assert report.ok, report.lines()
+
+
+def test_batch_the_caller_stops_early_still_catalogues_the_document_in_flight(archive, viewers, archive_db):
+    outcomes = archive.add_many(viewers["staff_bkd"], _texts("satu.txt", "dua.txt", "tiga.txt"))
+    first = next(outcomes)  # dua.txt's PUT is under way by now
+    outcomes.close()
+    assert first.current.original_filename == "satu.txt"
+    assert counts(archive_db) == (2, 2) and len(stored_objects(archive.store)) == 2
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0
+    assert archive.check().ok
+
+
+def test_batch_write_refused_by_the_store_removes_each_intent(archive_db, viewers, tmp_path):
+    """A store without its buckets refuses the PUT (a StoreError, not 'unavailable'): nothing was
+    written, so the writer thread removes the intent it was given."""
+    archive = ArchiveService(archive_db, LocalStore(tmp_path / "tanpa-bucket"))
+    outcomes = list(archive.add_many(viewers["staff_bkd"], _texts("satu.txt", "dua.txt")))
+    assert all("missing" in str(outcome) for outcome in outcomes), outcomes
+    assert counts(archive_db) == (0, 0)
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0

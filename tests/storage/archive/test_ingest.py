@@ -6,10 +6,10 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.models import AuditEvent
-from storage.models import Document, DocumentVersion
+from storage.models import Document, DocumentVersion, PendingUpload
 from storage.objectstore import Bucket
 from storage.search import SearchQuery
 from tests.storage.archive.conftest import add_text, metadata
@@ -165,7 +165,7 @@ def test_a_batch_is_filed_in_order_and_a_refused_file_stops_only_itself(archive,
         (b"anggaran unit lain", "lain.txt", metadata("Unit lain", unit="BIRO_ORG")),
         (docx("Maklumat pelayanan informasi"), "maklumat.docx", metadata("Maklumat")),
     ]
-    outcomes = archive.add_many(staff, [(io.BytesIO(data), name, meta) for data, name, meta in files])
+    outcomes = list(archive.add_many(staff, [(io.BytesIO(data), name, meta) for data, name, meta in files]))
 
     assert [type(outcome).__name__ for outcome in outcomes] == [
         "Document", "UploadRejected", "Document", "PermissionDenied", "Document"]
@@ -182,5 +182,25 @@ def test_a_batch_is_filed_in_order_and_a_refused_file_stops_only_itself(archive,
         created = session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "document.created")).all()
     assert sorted(created) == sorted(str(outcome.id) for outcome in outcomes if not isinstance(outcome, Exception))
     assert len([obj for bucket in Bucket for obj in archive.store.list(bucket)]) == 3
+    with archive_db.session() as session:
+        assert session.scalar(select(func.count(PendingUpload.id))) == 0
     report = archive.check()
     assert report.ok, report.lines()
+
+
+@pytest.mark.parametrize("retention", [None, "KU.01"])  # without a lock the rows inserted are returned as they are
+def test_the_document_add_returns_holds_what_the_catalog_holds(archive, viewers, archive_db, retention):
+    """The rows go in by Core inserts; the objects returned must be what a fresh read gives."""
+    document = archive.add(viewers["staff_bkd"], io.BytesIO(text_pdf("Daftar informasi publik")), "dip.pdf",
+                           metadata("DIP 2025", ringkasan="Daftar", retention_class=retention,
+                                    dibuat_pada=date(2025, 2, 3)))
+    with archive_db.session() as session:
+        fresh = session.get(Document, document.id)
+        for model, returned, read in ((Document, document, fresh), (DocumentVersion, document.current, fresh.current)):
+            for column in model.__table__.columns:
+                assert getattr(returned, column.key) == getattr(read, column.key), (model.__name__, column.key)
+        events = session.scalars(select(AuditEvent).where(AuditEvent.object_id == str(document.id))).all()
+    assert document.unit.code == "BKD"
+    assert (document.retention_class.code if document.retention_class else None) == retention
+    assert [version.number for version in document.versions] == [1]
+    assert [event.action for event in events] == ["document.created"]
