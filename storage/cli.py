@@ -119,11 +119,12 @@ def add(files, klasifikasi, title, unit_code, username, pasal17, konsekuensi, pe
         return DocumentMetadata(title=title or path.stem, unit_code=unit_code, exemption=exemption,
                                 klasifikasi=None if klasifikasi == UNCLASSIFIED else klasifikasi, **fields)
 
-    outcomes = service.add_many(viewer, _opened(files, metadata_of))
     failed = []
-    for path, outcome in zip(files, outcomes):
+    for path, outcome in zip(files, service.add_many(viewer, _opened(files, metadata_of))):
         if isinstance(outcome, Exception):
-            failed.append(f"{path.name}: {outcome}")
+            first_line = (str(outcome).splitlines() or [type(outcome).__name__])[0]
+            failed.append(f"{path.name}: {first_line}")
+            click.echo(f"not stored: {path.name}: {first_line}", err=True)
             continue
         click.echo(f"stored: document {outcome.id} '{outcome.title}' ({outcome.klasifikasi or UNCLASSIFIED}, "
                    f"{outcome.current.size} bytes, sha256 {outcome.current.sha256[:12]}…) from {path.name}")

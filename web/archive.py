@@ -267,15 +267,21 @@ def _refusal(error: Exception) -> tuple[str, str, dict, int]:
         return "forbidden", "Anda tidak dapat menyimpan dokumen untuk unit itu.", {}, 403
     if isinstance(error, StoreUnavailable):
         return "store_unavailable", STORE_DOWN, {}, 503
+    if not isinstance(error, StoreError):
+        return "internal_error", "Terjadi kesalahan sistem; berkas ini tidak tersimpan. Coba lagi nanti.", {}, 500
     return "refused", "Berkas tidak dapat disimpan; tidak ada yang berubah.", {}, 400
 
 
+def _refusal_body(error: Exception) -> dict:
+    code, message, fields, _ = _refusal(error)
+    return {"code": code, "message": message, **({"fields": fields} if fields else {})}
+
+
 def _json_refusal(error: Exception):
-    code, message, fields, status = _refusal(error)
-    body = {"code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(error=body), status
+    return jsonify(error=_refusal_body(error)), _refusal(error)[3]
+
+
+_EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, PermissionDenied, StoreError)
 
 
 def _metadata_for(filename: str, default_unit: str | None):
@@ -291,40 +297,56 @@ def upload():
     if request.method == "GET":
         return render_template("archive/upload.html", form={}, errors={}, **choices)
     default_unit = choices["units"][0][0] if len(choices["units"]) == 1 else None
-    stored, refused, errors = [], [], {}
+    refused, errors = [], {}
+    stored: list = []
     try:
         files = _uploaded_files()
         if not files:
             raise FormInvalid({"berkas": "Pilih berkas yang akan diunggah."})
-        items = [(item.stream, item.filename or "", _metadata_for(item.filename or "", default_unit))
-                 for item in files]
-        for (_, name, _), outcome in zip(items, archive().add_many(viewer, items)):
-            if not isinstance(outcome, Exception):
-                stored.append(outcome)
-            elif not isinstance(outcome, (UploadRejected, InvalidDocument, PermissionDenied, StoreError)):
-                raise outcome
-            elif _wants_json():
-                return _json_refusal(outcome)
-            else:
-                refused.append(f"{name}: {_refusal(outcome)[1]}")
+        stored, refused = _file_all(viewer, files, default_unit)
     except (UploadRejected, FormInvalid, StoreError) as error:
         if _wants_json():
             return _json_refusal(error)
         errors = getattr(error, "fields", {})
-        refused.append(_refusal(error)[1])
+        refused.append(("", error))
     if _wants_json():
-        document = stored[0]
-        return jsonify(id=document.id, title=document.title, filename=document.current.original_filename,
-                       url=url_for("archive.document", document_id=document.id)), 201
+        return _json_outcome(stored, refused)
     for document in stored:
         flash(f"Tersimpan: {document.title} ({document.current.original_filename}).", "success")
-    for message in refused:
-        flash(message, "error")
+    for name, error in refused:
+        flash(f"{name}: {_refusal(error)[1]}" if name else _refusal(error)[1], "error")
     if stored and not refused:
         target = url_for("archive.document", document_id=stored[0].id) if len(stored) == 1 else url_for(
             "archive.search", urut="tanggal")
         return redirect(target, 303)
     return render_template("archive/upload.html", form=request.form, errors=errors, **choices), 422
+
+
+def _file_all(viewer, files, default_unit: str | None) -> tuple[list, list[tuple[str, Exception]]]:
+    """Every uploaded file through the archive: (documents stored, (file name, error) of the others)."""
+    items = [(item.stream, item.filename or "", _metadata_for(item.filename or "", default_unit)) for item in files]
+    stored, refused = [], []
+    for (_, name, _), outcome in zip(items, archive().add_many(viewer, items)):
+        if not isinstance(outcome, Exception):
+            stored.append(outcome)
+            continue
+        if not isinstance(outcome, _EXPECTED_REFUSALS):
+            log.error("upload of %r failed", name, exc_info=outcome)
+        refused.append((name, outcome))
+    return stored, refused
+
+
+def _json_outcome(stored: list, refused: list[tuple[str, Exception]]):
+    """One file (the page's script sends each alone): the document, or its refusal. Several: every
+    document stored and every file refused, 207 when some of each."""
+    if not stored:
+        return _json_refusal(refused[0][1])
+    items = [{"id": d.id, "title": d.title, "filename": d.current.original_filename,
+              "url": url_for("archive.document", document_id=d.id)} for d in stored]
+    body = {**items[0], "items": items}
+    if refused:
+        body["refused"] = [{"filename": name, "error": _refusal_body(error)} for name, error in refused]
+    return jsonify(body), 207 if refused else 201
 
 
 # -- task attachments (issue 3) -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.models import AuditEvent
 from storage.errors import ChecksumMismatch
 from storage.objectstore import Bucket
+from tests.storage.archive.conftest import refuse_versions
 from tests.storage.archive.files import docx, image_bytes, scanned_page
 from tests.web.archive_support import (  # noqa: F401  (fixtures)
     ARCHIVIST, BKD_STAFF, EXEMPT_FIELDS, MAX_UPLOAD, OUTSIDER, archive_app, build_app, local_app, login, report_pdf,
@@ -89,6 +90,33 @@ def test_several_files_in_one_form_without_javascript(local_app):
     assert response.status_code == 200
     assert "Tersimpan: satu (satu.txt)" in archivist.last_page and "Tersimpan: dua (dua.txt)" in archivist.last_page
     assert stored_state(local_app)[:2] == (2, 2)
+
+
+def test_several_files_one_refused_one_failing_the_others_stored_and_each_named(local_app):
+    """A refused file (empty) and a file the catalog fails (a trigger refuses its row) do not stop
+    the others; the page names each, and a script asking for JSON gets every outcome (207)."""
+    archivist = login(local_app, ARCHIVIST)
+    refuse_versions(service(local_app).db, when="NEW.original_filename = 'gagal.txt'")
+    token = archivist.csrf("/arsip/unggah")
+    files = [(b"isi pertama", "satu.txt"), (b"", "kosong.txt"), (b"isi gagal", "gagal.txt"), (b"isi ketiga", "tiga.txt")]
+    page = archivist.post("/arsip/unggah", {"unit": "BKD", "klasifikasi": "setiap_saat", "csrf_token": token,
+                                            "berkas": [(io.BytesIO(data), name) for data, name in files]},
+                          content_type="multipart/form-data")
+    assert page.status_code == 422
+    text = archivist.last_page
+    assert "Tersimpan: satu (satu.txt)" in text and "Tersimpan: tiga (tiga.txt)" in text
+    assert "kosong.txt: Berkas kosong." in text
+    assert "gagal.txt: Terjadi kesalahan sistem; berkas ini tidak tersimpan." in text
+    assert stored_state(local_app) == (2, 2, 0, 2)
+
+    response = archivist.client.post("/arsip/unggah", data={
+        "unit": "BKD", "klasifikasi": "setiap_saat", "berkas": [(io.BytesIO(data), name) for data, name in files]},
+        content_type="multipart/form-data", headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code == 207
+    assert [item["filename"] for item in response.json["items"]] == ["satu.txt", "tiga.txt"]
+    assert [(r["filename"], r["error"]["code"]) for r in response.json["refused"]] == [
+        ("kosong.txt", "empty_file"), ("gagal.txt", "internal_error")]
+    assert stored_state(local_app) == (4, 4, 0, 4)
 
 
 def test_exempt_documents_never_reach_a_user_not_entitled(archive_app):
