@@ -119,8 +119,9 @@ def add(files, klasifikasi, title, unit_code, username, pasal17, konsekuensi, pe
         return DocumentMetadata(title=title or path.stem, unit_code=unit_code, exemption=exemption,
                                 klasifikasi=None if klasifikasi == UNCLASSIFIED else klasifikasi, **fields)
 
-    failed = []
+    failed, done = [], 0
     for path, outcome in zip(files, service.add_many(viewer, _opened(files, metadata_of))):
+        done += 1
         if isinstance(outcome, Exception):
             first_line = (str(outcome).splitlines() or [type(outcome).__name__])[0]
             failed.append(f"{path.name}: {first_line}")
@@ -128,6 +129,7 @@ def add(files, klasifikasi, title, unit_code, username, pasal17, konsekuensi, pe
             continue
         click.echo(f"stored: document {outcome.id} '{outcome.title}' ({outcome.klasifikasi or UNCLASSIFIED}, "
                    f"{outcome.current.size} bytes, sha256 {outcome.current.sha256[:12]}…) from {path.name}")
+    failed.extend(f"{path.name}: not attempted (the batch stopped before it)" for path in files[done:])
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(files)} files not stored:\n" + "\n".join(failed))
 
