@@ -16,8 +16,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+# The runtime dependencies at the versions in requirements.lock (what the Docker image installs), so a
+# fresh clone runs what was tested, not whatever a registry released since.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]' -c requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
