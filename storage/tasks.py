@@ -11,7 +11,6 @@ production web app (web/wsgi.py) and ``alur serve --with-worker`` give it ``ocr_
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from functools import lru_cache
 
@@ -21,8 +20,6 @@ from alur.config import Settings
 from engine.timeutil import utcnow
 from engine.worker import celery_app
 
-log = logging.getLogger(__name__)
-alerts = logging.getLogger("alur.alerts")
 
 # Every 10 minutes the sweep queues again what lost its job (storage.archive.OCR_REQUEUE_AFTER, at
 # most OCR_MAX_ATTEMPTS times, then gives up on it). run_ocr is idempotent: a late job does no harm.
@@ -66,13 +63,7 @@ def ocr_sweep(now: str | None = None) -> list[int]:
 
 @celery_app.task(name="alur.archive.repair")
 def repair() -> list[str]:
-    """Nightly `alur archive check --repair`'s repair: interrupted uploads removed, moves of exempt content
-    finished, and what a lock kept behind destroyed once the lock has ended. Each line is logged; what a
-    lock still keeps in a non-exempt bucket is alerted again each night."""
-    archive = archive_service()
-    done = archive.recover()
-    for line in done:
-        log.info("archive repair: %s", line)
-    for held in archive.check(deep=False).held:  # every night until the lock ends: not forgotten
-        alerts.warning("archive: %s", held)
-    return done
+    """Nightly `alur archive check --repair`'s repair (ArchiveService.nightly_repair): interrupted uploads
+    removed, moves of exempt content finished, what a lock kept behind destroyed once the lock has ended,
+    and what a lock still keeps in a non-exempt bucket alerted again each night."""
+    return archive_service().nightly_repair()

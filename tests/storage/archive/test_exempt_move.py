@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-import storage.tasks
 from engine.errors import NotFound
 from engine.models import AuditEvent
 from storage.access import Viewer
@@ -95,7 +94,7 @@ def test_reclassified_as_exempt_every_version_leaves_the_public_bucket(archive, 
 
 
 def test_a_retained_old_version_is_kept_audited_and_reported_by_check(archive, viewers, two_versions, archive_db,
-                                                                     request, monkeypatch, caplog):
+                                                                     request, caplog):
     first = two_versions.versions[0]
     until = datetime.now(timezone.utc) + timedelta(days=2)
     archive.store.set_retention(Bucket.PUBLIC, first.key, first.store_version_id, until)
@@ -118,10 +117,9 @@ def test_a_retained_old_version_is_kept_audited_and_reported_by_check(archive, v
     assert report.lines()[-1].startswith("archive is consistent; 1 exempt object(s) kept outside the exempt bucket")
     assert archive.recover() == []  # the lock holds: nothing to repair, and the finding stays
     assert archive.check().held == [finding]
-    monkeypatch.setattr(storage.tasks, "archive_service", lambda: archive)  # the worker's service, for this test
     caplog.clear()  # the alert of the move itself
     with caplog.at_level(logging.WARNING, logger="alur.alerts"):
-        assert storage.tasks.repair() == []
+        assert archive.nightly_repair() == []  # what the nightly task runs
     assert [record.getMessage() for record in caplog.records if record.name == "alur.alerts"] == \
         [f"archive: {finding}"]  # the nightly repair alerts again, every night, until the lock ends
 
@@ -152,8 +150,10 @@ from storage.config import open_store
 from tests.storage.archive.conftest import exemption
 db = Database(sys.argv[1])
 archive = ArchiveService(db, open_store(sys.argv[2]))
-# The process dies for real (SIGKILL) at the first destroy of an old version, that is after the
-# copy and the catalog's commit of its move: only the moment is arranged here, nothing is mocked.
+# Fault injection, the one substitution in these tests: the store's delete is replaced by a real
+# SIGKILL of this process, because no outside signal can hit this exact moment (after the copy and
+# the catalog's commit of the move, before the old version is destroyed). The store, the database
+# and the death are real.
 archive.store.delete = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
 with db.session() as session:
     viewer = load_viewer(session, "ppid")
