@@ -16,23 +16,22 @@ celery_app.conf.beat_schedule.setdefault("mail", {
 })
 
 
-def _database():
-    return _services()[0]
-
-
 @celery_app.task(name="alur.notifications.send_email", autoretry_for=(ConnectionError, OSError),
                  retry_backoff=True, max_retries=5, time_limit=120, soft_time_limit=100)
 def send_email(now: str | None = None) -> int:
-    """Send every pending notification and letter to applicants by e-mail; nothing when ALUR_SMTP_HOST
-    is not set. Idempotent: a message is marked before it is sent, so a retry sends only the rest.
-    """
-    config = SmtpConfig.from_env()
+    """Send every pending notification and letter to applicants by e-mail (:func:`send_all`)."""
+    return send_all(_services()[0], SmtpConfig.from_env(), _moment(now))
+
+
+def send_all(db, config: SmtpConfig, now=None) -> int:
+    """Both outboxes; nothing when ALUR_SMTP_HOST is not set. Idempotent: a message is marked before it
+    is sent, so a retry sends only the rest."""
     if not config.enabled:
         return 0
     sent, failure = 0, None
     for send in (send_unsent, send_letters):  # one outbox failing must not hold up the other
         try:
-            sent += send(_database(), config, _moment(now))
+            sent += send(db, config, now)
         except (ConnectionError, OSError) as error:
             failure = error
     if failure is not None:
