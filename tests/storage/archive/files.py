@@ -9,17 +9,18 @@ from PIL import Image, ImageDraw, ImageFont
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-def text_pdf(*lines: str) -> bytes:
-    """A one-page PDF with a real text layer (Helvetica), written by hand: objects, xref, trailer."""
+def text_pdf(*lines: str, pages: int = 1) -> bytes:
+    """A PDF with a real text layer (Helvetica), written by hand: objects, xref, trailer. Every one of
+    ``pages`` pages shows the same lines."""
     body = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_pdf_escape(line)}) '" for line in lines) + " ET"
+    kids = " ".join(f"{5 + n} 0 R" for n in range(pages))
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>",
         f"<< /Length {len(body)} >>\nstream\n{body}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+    ] + ["<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+         "/Resources << /Font << /F1 4 0 R >> >> >>"] * pages
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []

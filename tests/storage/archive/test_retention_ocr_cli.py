@@ -100,7 +100,7 @@ def test_ocr_runner_is_pluggable_and_the_task_is_idempotent(archive_db, store, v
 
 
 def test_a_short_pdf_is_searchable_when_add_returns_and_a_long_one_goes_to_the_runner(
-        archive_db, store, viewers, monkeypatch):
+        archive_db, store, viewers):
     """The text layer of a short PDF is committed with the catalog rows, so no worker is needed to
     find it; a longer one is left to the text runner, and found once the runner has done it."""
     queued = []
@@ -110,8 +110,8 @@ def test_a_short_pdf_is_searchable_when_add_returns_and_a_long_one_goes_to_the_r
     assert queued == [] and short.current.text_source == "pdf_text" and short.current.ocr_status is None
     assert [hit.document.id for hit in archive.search(staff, text="rekapitulasi").hits] == [short.id]
 
-    monkeypatch.setattr(texts, "INLINE_PDF_PAGES", 0)
-    long = archive.add(staff, io.BytesIO(text_pdf("inventarisasi aset daerah")), "panjang.pdf", metadata("Panjang"))
+    long = archive.add(staff, io.BytesIO(text_pdf("inventarisasi aset daerah", pages=texts.INLINE_PDF_PAGES + 1)),
+                       "panjang.pdf", metadata("Panjang"))
     assert queued == [long.current.id] and archive.search(staff, text="inventarisasi").total == 0
     assert archive.run_ocr(queued[0]) == "none"
     version = archive.get(staff, long.id).current
