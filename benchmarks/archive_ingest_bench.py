@@ -4,10 +4,10 @@ once) and ``ArchiveService.add_many`` (a batch) vs the bare ``minio`` SDK agains
 
 Every document is a valid one-page PDF of about 1 MB (a text line, plus a 1 MB embedded stream of
 random bytes that the page does not draw). ``ArchiveService.add`` does all of ingest before it
-returns: spool while counting, content sniffing and a PDFium open (type and page check), the PDF's
-text layer read by PDFium, the form checks and the upload intent row in one transaction, the object
-write (one PUT, its SHA-256 computed by the store in the same pass that buffers the bytes, carried in
-the metadata), then the catalog rows with the text, the FTS index and the audit record in one
+returns: spool while counting and hashing (SHA-256), content sniffing and a PDFium open (type and
+page check), the PDF's text layer read by PDFium, the form checks and the upload intent row in one
+transaction, the object write (one PUT, that SHA-256 signed as its payload digest and carried in the
+metadata), then the catalog rows with the text, the FTS index and the audit record in one
 transaction. Nothing runs after ``add`` returns for these documents: a PDF of at most
 ``INLINE_PDF_PAGES`` pages with a text layer is searchable by its body at once (scans and longer PDFs
 would go to the text runner). The bare side is one ``put_object`` per document into the same bucket
@@ -167,10 +167,10 @@ both sides, alternating rounds. Three ways:
   waits for the store.
 - **{MODES[2][0]} at a time:** {MODES[2][0]} threads on each side (a web process serving several uploads at once).
 
-The archive side is the whole of ingest before the document is returned: spool, content sniffing and a
-PDFium open, the text layer read by PDFium, the form checks and the upload-intent row in one transaction, one
-PUT whose SHA-256 (computed by the store in the pass that buffers the bytes, and signed as the payload
-digest) and class travel in its metadata, then catalog rows with the text + FTS index + audit in one SQLite
+The archive side is the whole of ingest before the document is returned: spool while hashing (SHA-256),
+content sniffing and a PDFium open, the text layer read by PDFium, the form checks and the upload-intent row
+in one transaction, one PUT whose SHA-256 (signed as the payload digest) and class travel in its metadata,
+then catalog rows with the text + FTS index + audit in one SQLite
 transaction. Nothing runs afterwards for these documents (no text job, no OCR): a PDF of at most
 {INLINE_PDF_PAGES} pages with a text layer is searchable by its body at once; scans and longer PDFs go to the
 text runner after the commit.

@@ -6,8 +6,10 @@ Consistency between the catalog (SQL) and the buckets comes from one guarded seq
 1. commit an intent row (``PendingUpload``) naming the bucket and key (for a new document, in the
    transaction that checks the form and the viewer's right to file it, before the upload is even
    read; an upload then refused removes it again);
-2. write the object in one PUT (its SHA-256, computed by the store over the bytes it sends, and its
-   class travel in the object's metadata, so the catalog can be rebuilt from the buckets);
+2. write the object in one PUT (its SHA-256 and its class travel in the object's metadata, so the
+   catalog can be rebuilt from the buckets). The SHA-256 is computed once, as the upload is
+   spooled; the store checks the bytes it writes against it (the local store hashes them as it
+   writes; S3 signs it as the payload digest, which the server verifies);
 3. in one transaction: the catalog rows with the text read at ingest, the audit record, and the
    intent's removal.
 
@@ -373,7 +375,8 @@ class ArchiveService:
                       metadata: dict[str, str]) -> StoredObject:
         """Step 2: the object."""
         try:
-            return self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata)
+            return self.store.put(bucket, key, upload.rewind(), upload.size, upload.content_type, metadata,
+                                  sha256=upload.sha256)
         except BaseException as error:
             # A store that is down may or may not have kept the bytes: keep the intent then, so
             # `check` can account for a late arrival; otherwise nothing was written.
@@ -385,7 +388,7 @@ class ArchiveService:
                        write_catalog: Callable[[Session, StoredObject], T]) -> T:
         """Step 3: the catalog rows and the intent's removal in one transaction, or the object undone."""
         try:
-            if upload.sha256 is not None and stored.sha256 != upload.sha256:
+            if stored.sha256 != upload.sha256:
                 raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")
             with self.db.session() as session:
                 result = write_catalog(session, stored)

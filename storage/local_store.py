@@ -30,7 +30,8 @@ from typing import BinaryIO, Iterator
 from storage.errors import ObjectLocked, ObjectNotFound, StoreError, StoreUnavailable
 from storage.objectstore import (
     CHUNK, RESERVED_SEGMENT_PREFIX, Bucket, HashingReader, ObjectStore, StoredKey, StoredObject, VerifyingReader,
-    refuse_shortening, validate_content_type, validate_key, validate_metadata, validate_retention,
+    check_given_digest, refuse_shortening, validate_content_type, validate_key, validate_metadata,
+    validate_retention,
 )
 
 VERSIONS_DIR = RESERVED_SEGMENT_PREFIX + "versions"
@@ -170,7 +171,7 @@ class LocalStore(ObjectStore):
 
     def put(self, bucket: Bucket, key: str, stream: BinaryIO, size: int,
             content_type: str = "application/octet-stream",
-            metadata: dict[str, str] | None = None) -> StoredObject:
+            metadata: dict[str, str] | None = None, sha256: str | None = None) -> StoredObject:
         vdir = self._versions_dir(bucket, key)
         metadata = validate_metadata(metadata)
         content_type = validate_content_type(content_type)
@@ -186,6 +187,7 @@ class LocalStore(ObjectStore):
         try:
             if size is not None and size >= 0 and hashing.count != size:
                 raise ValueError(f"stream gave {hashing.count} bytes, {size} announced")
+            check_given_digest(hashing.hexdigest(), sha256)
             with self._locked(vdir):
                 version_id = self._new_version_id(vdir)
                 os.replace(tmp, vdir / f"{version_id}.data")

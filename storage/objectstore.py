@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import BinaryIO, Iterator
 
-from storage.errors import ChecksumMismatch, InvalidKey, ObjectLocked
+from storage.errors import ChecksumMismatch, InvalidKey, ObjectLocked, StoreError
 
 RETENTION_MODE = "COMPLIANCE"
 CHUNK = 1024 * 1024
@@ -145,6 +145,14 @@ def refuse_shortening(current: StoredObject, until: datetime) -> None:
                            f"cannot be shortened to {until.isoformat()}")
 
 
+def check_given_digest(computed: str, given: str | None) -> None:
+    """A backend that hashed the bytes itself refuses a caller's digest that differs: the bytes
+    changed between the caller's hashing and the write, and the catalog would record the wrong sum."""
+    if given is not None and computed != given:
+        raise StoreError(f"the bytes written hash to sha256 {computed}, not the {given} they were hashed to "
+                         "before: they changed on the way and were not stored")
+
+
 class HashingReader(io.RawIOBase):
     """Passes a stream through, counting bytes and hashing them with SHA-256."""
 
@@ -214,8 +222,13 @@ class ObjectStore(abc.ABC):
     @abc.abstractmethod
     def put(self, bucket: Bucket, key: str, stream: BinaryIO, size: int,
             content_type: str = "application/octet-stream",
-            metadata: dict[str, str] | None = None) -> StoredObject:
-        """Store ``size`` bytes read from ``stream`` as a new version; returns it with its sha256."""
+            metadata: dict[str, str] | None = None, sha256: str | None = None) -> StoredObject:
+        """Store ``size`` bytes read from ``stream`` as a new version; returns it with its sha256.
+
+        ``sha256``: the digest the caller computed while it received the bytes (an upload is hashed
+        as it is spooled), so that a megabyte is not hashed twice on the way in. A backend that must
+        read the bytes anyway hashes them and refuses a mismatch; one whose server verifies a signed
+        payload digest (S3 SigV4) passes it on for the server to check instead."""
 
     @abc.abstractmethod
     def open(self, bucket: Bucket, key: str, version_id: str | None = None) -> VerifyingReader:

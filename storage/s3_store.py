@@ -41,7 +41,7 @@ from minio.versioningconfig import VersioningConfig
 from storage.errors import ObjectLocked, ObjectNotFound, StoreError, StoreUnavailable
 from storage.objectstore import (
     CHUNK, RETENTION_MODE, SHA256_META, Bucket, HashingReader, ObjectStore, StoredKey, StoredObject, VerifyingReader,
-    refuse_shortening, validate_content_type, validate_key, validate_metadata, validate_retention,
+    check_given_digest, refuse_shortening, validate_content_type, validate_key, validate_metadata, validate_retention,
 )
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,19 @@ def encode_meta(value: str) -> str:
 
 def decode_meta(value: str) -> str:
     return unquote(value)
+
+
+def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+    """Up to ``limit`` bytes as one ``bytes``: a single read from a spool, so that the body is not
+    copied chunk by chunk (``io.BytesIO`` over it and the SDK's read then share it)."""
+    head = stream.read(limit)
+    if not head or len(head) >= limit:
+        return head
+    parts, count = [head], len(head)
+    while count < limit and (chunk := stream.read(limit - count)):  # a stream that returns short reads
+        parts.append(chunk)
+        count += len(chunk)
+    return b"".join(parts)
 
 
 def _check_size(count: int, size: int | None) -> None:
@@ -91,8 +104,9 @@ class _Client(Minio):
     """The SDK, told the payload's SHA-256 instead of computing it again.
 
     Over plain HTTP, SigV4 signs each request with the SHA-256 of its body, which the SDK computes
-    from the bytes. A single-PUT upload carries the digest the store has just computed over the same
-    bytes (its ``x-amz-content-sha256`` header), so hashing a megabyte twice is avoided. The server
+    from the bytes. A single-PUT upload carries the digest already computed over the same bytes (by
+    the caller as it received them, else by the store) in its ``x-amz-content-sha256`` header, so
+    hashing a megabyte twice is avoided. The server
     checks the signed digest against the body it receives (MinIO and S3 refuse a mismatch with
     ``XAmzContentSHA256Mismatch``), so the catalog's checksum is one the server has verified.
     """
@@ -119,7 +133,7 @@ class S3Store(ObjectStore):
                              "and leave bucket names of at most 63 characters")
         if part_size < 5 * 1024 * 1024:
             raise ValueError("part_size must be at least 5 MiB (the S3 minimum)")
-        self.endpoint = ("https://" if secure else "http://") + endpoint
+        self.endpoint, self.secure = ("https://" if secure else "http://") + endpoint, secure
         self.prefix, self.part_size = prefix, part_size
         self.spool_memory, self.spool_dir = spool_memory, spool_dir
         http = urllib3.PoolManager(
@@ -198,29 +212,31 @@ class S3Store(ObjectStore):
 
     def put(self, bucket: Bucket, key: str, stream: BinaryIO, size: int,
             content_type: str = "application/octet-stream",
-            metadata: dict[str, str] | None = None) -> StoredObject:
+            metadata: dict[str, str] | None = None, sha256: str | None = None) -> StoredObject:
         validate_key(key)
         headers = {META_PREFIX + name: encode_meta(value) for name, value in validate_metadata(metadata).items()}
         content_type = validate_content_type(content_type)
-        digest, head = hashlib.sha256(), bytearray()
-        while len(head) <= self.part_size:  # one part's worth in memory, as the SDK would hold it anyway
-            chunk = stream.read(min(CHUNK, self.part_size + 1 - len(head)))
-            if not chunk:
-                break
-            head += chunk
-        digest.update(head)
+        head = _read_up_to(stream, self.part_size + 1)  # one part's worth in memory, as the SDK would hold it
         if len(head) <= self.part_size:
             # The usual case: one PUT straight from memory (no spool file, no second pass).
             _check_size(len(head), size)
-            headers[META_PREFIX + SHA256_META] = headers[PAYLOAD_SHA256] = digest.hexdigest()
+            if sha256 is None or self.secure:
+                # Over HTTPS the SDK sends no payload digest for the server to check: check it here.
+                computed = hashlib.sha256(head).hexdigest()
+                check_given_digest(computed, sha256)
+                sha256 = computed
+            headers[META_PREFIX + SHA256_META] = headers[PAYLOAD_SHA256] = sha256
             return self._upload(bucket, key, io.BytesIO(head), len(head), content_type, headers, metadata)
+        # A multipart upload signs each part, not the whole: the given digest is checked here.
         hashing = HashingReader(stream)
-        hashing.hash, hashing.count = digest, len(head)
+        hashing.hash.update(head)
+        hashing.count = len(head)
         with tempfile.SpooledTemporaryFile(max_size=self.spool_memory, dir=self.spool_dir) as spool:
             spool.write(head)
             del head
             shutil.copyfileobj(hashing, spool, CHUNK)
             _check_size(hashing.count, size)
+            check_given_digest(hashing.hexdigest(), sha256)
             spool.seek(0)
             headers[META_PREFIX + SHA256_META] = hashing.hexdigest()
             return self._upload(bucket, key, spool, hashing.count, content_type, headers, metadata)

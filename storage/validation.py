@@ -10,6 +10,7 @@ the archivist.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import re
 import tempfile
@@ -70,7 +71,7 @@ class ValidatedUpload:
     kind: str
     content_type: str
     size: int
-    sha256: str | None  # known only for a copy of a stored version; a fresh upload is hashed by the store
+    sha256: str  # of the bytes as received, hashed while they were spooled
     spool: BinaryIO = field(repr=False)
 
     def __enter__(self) -> "ValidatedUpload":
@@ -116,7 +117,7 @@ def validate_upload(stream: BinaryIO, filename: str, max_bytes: int | None = Non
     name = safe_filename(filename)
     kind, content_type = _expected_type(name)
     limit = max_upload_bytes() if max_bytes is None else max_bytes
-    spool, size = _spool(stream, limit)
+    spool, size, sha256 = _spool(stream, limit)
     try:
         if size == 0:
             raise UploadRejected("empty_file", "Berkas kosong.")
@@ -125,7 +126,7 @@ def validate_upload(stream: BinaryIO, filename: str, max_bytes: int | None = Non
         spool.close()
         raise
     spool.seek(0)
-    return ValidatedUpload(name, kind, content_type, size, None, spool)
+    return ValidatedUpload(name, kind, content_type, size, sha256, spool)
 
 
 def _expected_type(name: str) -> tuple[str, str]:
@@ -137,20 +138,23 @@ def _expected_type(name: str) -> tuple[str, str]:
     return TYPES[extension]
 
 
-def _spool(stream: BinaryIO, limit: int):
+def _spool(stream: BinaryIO, limit: int) -> tuple[BinaryIO, int, str]:
+    """The upload in a spool, its size, and its SHA-256: hashed in this one pass over the bytes as
+    received, which the store is given instead of hashing them again (see ``ObjectStore.put``)."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
-    size = 0
+    size, digest = 0, hashlib.sha256()
     try:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > limit:
                 raise UploadRejected("too_large", f"Berkas terlalu besar: batasnya {limit / 1048576:g} MB.")
             spool.write(chunk)
+            digest.update(chunk)
     except BaseException:
         spool.close()
         raise
     spool.seek(0)
-    return spool, size
+    return spool, size, digest.hexdigest()
 
 
 def sniff(spool: BinaryIO) -> str | None:

@@ -1,6 +1,7 @@
 """Bad input is refused clearly (code + Indonesian message), and nothing is stored or catalogued."""
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -58,6 +59,7 @@ def test_accepted_types_by_content():
                                 ("A.PDF", text_pdf("isi"), "pdf")]:
         with validate_upload(io.BytesIO(content), name) as upload:
             assert upload.kind == kind and upload.size == len(content)
+            assert upload.sha256 == hashlib.sha256(content).hexdigest()  # of the bytes as received
 
 
 def test_refused_uploads_store_nothing(archive_db, store, viewers):
