@@ -295,58 +295,79 @@ def upload():
     viewer = _viewer()
     choices = form_choices(viewer)
     if request.method == "GET":
-        return render_template("archive/upload.html", form={}, errors={}, **choices)
+        return render_template("archive/upload.html", form={}, errors={}, **_upload_limits(), **choices)
     default_unit = choices["units"][0][0] if len(choices["units"]) == 1 else None
-    refused, errors = [], {}
-    stored: list = []
+    errors: dict = {}
+    outcomes: list[tuple[str, object]] = []
     try:
         files = _uploaded_files()
         if not files:
             raise FormInvalid({"berkas": "Pilih berkas yang akan diunggah."})
-        stored, refused = _file_all(viewer, files, default_unit)
+        outcomes = _file_all(viewer, files, default_unit)
     except (UploadRejected, FormInvalid, StoreError) as error:
         if _wants_json():
             return _json_refusal(error)
         errors = getattr(error, "fields", {})
-        refused.append(("", error))
+        outcomes = [("", error)]
     if _wants_json():
-        return _json_outcome(stored, refused)
+        return _json_outcome(outcomes)
+    stored = [outcome for _, outcome in outcomes if not isinstance(outcome, Exception)]
     for document in stored:
         flash(f"Tersimpan: {document.title} ({document.current.original_filename}).", "success")
+    refused = [(name, outcome) for name, outcome in outcomes if isinstance(outcome, Exception)]
     for name, error in refused:
         flash(f"{name}: {_refusal(error)[1]}" if name else _refusal(error)[1], "error")
     if stored and not refused:
         target = url_for("archive.document", document_id=stored[0].id) if len(stored) == 1 else url_for(
             "archive.search", urut="tanggal")
         return redirect(target, 303)
-    return render_template("archive/upload.html", form=request.form, errors=errors, **choices), 422
+    return render_template("archive/upload.html", form=request.form, errors=errors, **_upload_limits(),
+                           **choices), 422
 
 
-def _file_all(viewer, files, default_unit: str | None) -> tuple[list, list[tuple[str, Exception]]]:
-    """Every uploaded file through the archive: (documents stored, (file name, error) of the others)."""
+def _upload_limits() -> dict:
+    """For the page's script: the largest request it may send, so that it groups the chosen files
+    into as few requests as fit (a request over the limit is refused whole, before any file is read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return {"request_budget": max(limit - _REQUEST_MARGIN, 0)}
+
+
+# Room in a request for the form's other fields and the multipart boundaries and headers.
+_REQUEST_MARGIN = 256 * 1024
+
+
+def _file_all(viewer, files, default_unit: str | None) -> list[tuple[str, object]]:
+    """Every uploaded file through the archive, in order: (file name, its Document or the error that
+    refused or failed it)."""
     items = [(item.stream, item.filename or "", _metadata_for(item.filename or "", default_unit)) for item in files]
-    stored, refused = [], []
+    outcomes = []
     for (_, name, _), outcome in zip(items, archive().add_many(viewer, items)):
-        if not isinstance(outcome, Exception):
-            stored.append(outcome)
-            continue
-        if not isinstance(outcome, _EXPECTED_REFUSALS):
+        if isinstance(outcome, Exception) and not isinstance(outcome, _EXPECTED_REFUSALS):
             log.error("upload of %r failed", name, exc_info=outcome)
-        refused.append((name, outcome))
-    return stored, refused
+        outcomes.append((name, outcome))
+    return outcomes
 
 
-def _json_outcome(stored: list, refused: list[tuple[str, Exception]]):
-    """One file (the page's script sends each alone): the document, or its refusal. Several: every
-    document stored and every file refused, 207 when some of each."""
-    if not stored:
-        return _json_refusal(refused[0][1])
-    items = [{"id": d.id, "title": d.title, "filename": d.current.original_filename,
-              "url": url_for("archive.document", document_id=d.id)} for d in stored]
-    body = {**items[0], "items": items}
+def _json_outcome(outcomes: list[tuple[str, object]]):
+    """Each file's outcome in the order sent (``files``: the document, or the refusal), with the
+    documents stored (``items``) and the files refused (``refused``). 201 when every file is stored,
+    207 when some are, else the first refusal's status."""
+    files = [{"filename": name, "error": _refusal_body(outcome)} if isinstance(outcome, Exception) else
+             _document_item(outcome) for name, outcome in outcomes]
+    items = [entry for entry in files if "error" not in entry]
+    refused = [entry for entry in files if "error" in entry]
+    if not items:
+        first = next(outcome for _, outcome in outcomes if isinstance(outcome, Exception))
+        return jsonify(error=_refusal_body(first), refused=refused, files=files), _refusal(first)[3]
+    body = {**items[0], "items": items, "files": files}
     if refused:
-        body["refused"] = [{"filename": name, "error": _refusal_body(error)} for name, error in refused]
+        body["refused"] = refused
     return jsonify(body), 207 if refused else 201
+
+
+def _document_item(document) -> dict:
+    return {"id": document.id, "title": document.title, "filename": document.current.original_filename,
+            "url": url_for("archive.document", document_id=document.id)}
 
 
 # -- task attachments (issue 3) -----------------------------------------------------------------------------

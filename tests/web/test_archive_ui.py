@@ -116,6 +116,17 @@ def test_several_files_one_refused_one_failing_the_others_stored_and_each_named(
     assert [item["filename"] for item in response.json["items"]] == ["satu.txt", "tiga.txt"]
     assert [(r["filename"], r["error"]["code"]) for r in response.json["refused"]] == [
         ("kosong.txt", "empty_file"), ("gagal.txt", "internal_error")]
+    # each file's outcome in the order sent, for the page's script to set each file's row
+    assert [(f["filename"], f.get("error", {}).get("code"), "url" in f) for f in response.json["files"]] == [
+        ("satu.txt", None, True), ("kosong.txt", "empty_file", False), ("gagal.txt", "internal_error", False),
+        ("tiga.txt", None, True)]
+    assert stored_state(local_app) == (4, 4, 0, 4)
+
+    refused_all = archivist.client.post("/arsip/unggah", data={
+        "unit": "BKD", "berkas": [(io.BytesIO(b""), "a.txt"), (io.BytesIO(b"x"), "b.exe")]},
+        content_type="multipart/form-data", headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert refused_all.status_code == 422 and refused_all.json["error"]["code"] == "empty_file"
+    assert [f["error"]["code"] for f in refused_all.json["files"]] == ["empty_file", "unsupported_type"]
     assert stored_state(local_app) == (4, 4, 0, 4)
 
 

@@ -161,17 +161,39 @@ def test_a_browser_uploads_two_attachments_with_progress_bars(browser, live_serv
     expect(page.locator("#konsekuensi_dibuka")).to_be_hidden()
     page.set_input_files("#berkas", [
         {"name": "laporan-satu.txt", "mimeType": "text/plain", "buffer": big},
+        {"name": "palsu.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\nbukan PDF\n%%EOF\n"},
         {"name": "laporan-dua.txt", "mimeType": "text/plain", "buffer": b"laporan kedua"},
+    ])
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.click("form[data-upload] button[type=submit]")
+    expect(page.locator("form[data-upload]")).to_have_attribute("data-upload-done", "partial")
+    assert len(posts) == 1  # the three files fit in one request: filed through one pipeline
+    rows = page.locator("[data-upload-list] li")
+    expect(rows.nth(0)).to_have_class("done")
+    expect(rows.nth(1)).to_have_class("failed")
+    expect(rows.nth(1)).to_contain_text("rusak atau bukan PDF")
+    expect(rows.nth(2)).to_have_class("done")
+    for row in (0, 2):
+        assert rows.nth(row).locator("progress").evaluate("p => p.value === p.max")
+    page.screenshot(path=str(_artifact("archive-upload.png")), full_page=True)
+    rows.nth(0).locator("a").click()
+    expect(page.get_by_test_id("document-title")).to_have_text("laporan-satu")
+
+    # files that do not fit in one request together go in several (here a budget of 100 KB: the
+    # 180 KB file alone, then the two small ones together)
+    page.goto(f"{base}/arsip/unggah")
+    page.locator("form[data-upload]").evaluate("f => f.setAttribute('data-upload-batch', '100000')")
+    posts.clear()
+    page.set_input_files("#berkas", [
+        {"name": "besar.txt", "mimeType": "text/plain", "buffer": big + b"lagi"},
+        {"name": "kecil-1.txt", "mimeType": "text/plain", "buffer": b"kecil satu"},
+        {"name": "kecil-2.txt", "mimeType": "text/plain", "buffer": b"kecil dua"},
     ])
     page.click("form[data-upload] button[type=submit]")
     expect(page.locator("form[data-upload]")).to_have_attribute("data-upload-done", "ok")
-    rows = page.locator("[data-upload-list] li.done")
-    expect(rows).to_have_count(2)
-    for row in range(2):
-        assert page.locator("[data-upload-list] li progress").nth(row).evaluate("p => p.value === p.max")
-    page.screenshot(path=str(_artifact("archive-upload.png")), full_page=True)
-    page.locator("[data-upload-list] li.done a").first.click()
-    expect(page.get_by_test_id("document-title")).to_have_text("laporan-satu")
+    expect(page.locator("[data-upload-list] li.done")).to_have_count(3)
+    assert len(posts) == 2
     assert errors == []
     context.close()
     assert sha(big) in {v.sha256 for d in service(app).list(Viewer.system()).hits

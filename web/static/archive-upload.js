@@ -1,7 +1,10 @@
 // Archive uploads with a progress bar per file, and the classification form's DIK fields.
-// Each file of a form[data-upload] goes up in its own XMLHttpRequest (upload progress events),
-// with the form's other fields and the CSRF token in the X-CSRFToken header. Without JavaScript
-// the same form posts normally. No inline handlers: the pages' CSP may forbid them.
+// The files of a form[data-upload] go up by XMLHttpRequest (upload progress events), with the
+// form's other fields and the CSRF token in the X-CSRFToken header. A form with
+// data-upload-batch="BYTES" sends the chosen files in as few requests as fit in BYTES (the
+// server files a request's files through one pipeline) and reads each file's outcome from the
+// answer's `files`, in order; other forms send each file alone. Without JavaScript the same form
+// posts normally. No inline handlers: the pages' CSP may forbid them.
 (function () {
   "use strict";
 
@@ -12,56 +15,100 @@
     return node;
   }
 
-  function sendOne(form, input, file, row) {
+  function formData(form, input, files) {
+    var data = new FormData();
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field === input || field.disabled) { return; }
+      if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
+      if (field.type === "file") { return; }
+      data.append(field.name, field.value);
+    });
+    files.forEach(function (file) { data.append(input.name, file, file.name); });
+    return data;
+  }
+
+  function stored(row, url) {
+    var bar = row.querySelector("progress");
+    var status = row.querySelector(".status");
+    bar.value = bar.max;
+    row.className = "done";
+    status.textContent = "Tersimpan";
+    if (url) {
+      status.textContent = "";
+      status.appendChild(el("a", { href: url }, "Tersimpan"));
+    }
+  }
+
+  function failed(row, message) {
+    row.className = "failed";
+    row.querySelector(".status").textContent = message;
+  }
+
+  function refusal(xhr, body) {
+    return (body && body.error && body.error.message) ||
+      (xhr.status === 413 ? "Berkas terlalu besar." : "Gagal mengunggah (" + xhr.status + ").");
+  }
+
+  // One request with `files`; each row's bar follows the bytes of its own file in the body.
+  function send(form, input, files, rows) {
     return new Promise(function (resolve) {
-      var data = new FormData();
-      Array.prototype.forEach.call(form.elements, function (field) {
-        if (!field.name || field === input || field.disabled) { return; }
-        if ((field.type === "checkbox" || field.type === "radio") && !field.checked) { return; }
-        if (field.type === "file") { return; }
-        data.append(field.name, field.value);
+      var offsets = [], total = 0;
+      files.forEach(function (file) { offsets.push(total); total += file.size; });
+      rows.forEach(function (row, i) {
+        row.querySelector("progress").max = Math.max(files[i].size, 1);
+        row.querySelector(".status").textContent = "0%";
       });
-      data.append(input.name, file, file.name);
-      var bar = row.querySelector("progress");
-      var status = row.querySelector(".status");
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.getAttribute("action") || window.location.href);
       xhr.setRequestHeader("Accept", "application/json");
       xhr.setRequestHeader("X-CSRFToken", form.querySelector("input[name=csrf_token]").value);
       xhr.upload.addEventListener("progress", function (event) {
-        if (event.lengthComputable) {
-          bar.max = event.total;
-          bar.value = event.loaded;
-          status.textContent = Math.round(100 * event.loaded / event.total) + "%";
-        }
+        if (!event.lengthComputable) { return; }
+        var sent = total * event.loaded / event.total;
+        rows.forEach(function (row, i) {
+          var own = Math.min(Math.max(sent - offsets[i], 0), files[i].size);
+          var bar = row.querySelector("progress");
+          bar.value = files[i].size ? own : (sent >= offsets[i] ? 1 : 0);
+          row.querySelector(".status").textContent = Math.round(100 * bar.value / bar.max) + "%";
+        });
       });
       xhr.addEventListener("load", function () {
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (ignored) { body = null; }
-        if (xhr.status >= 200 && xhr.status < 300 && body) {
-          bar.value = bar.max;
-          row.className = "done";
-          status.textContent = "Tersimpan";
-          var url = body.url || (body.items && body.items[0] && body.items[0].url);
-          if (url) {
-            status.textContent = "";
-            status.appendChild(el("a", { href: url }, "Tersimpan"));
+        var outcomes = body && body.files && body.files.length === rows.length ? body.files : null;
+        var ok = true;
+        rows.forEach(function (row, i) {
+          if (outcomes && !outcomes[i].error) {
+            stored(row, outcomes[i].url);
+          } else if (outcomes) {
+            failed(row, outcomes[i].error.message); ok = false;
+          } else if (xhr.status >= 200 && xhr.status < 300 && body && rows.length === 1) {
+            stored(row, body.url || (body.items && body.items[0] && body.items[0].url));
+          } else {
+            failed(row, refusal(xhr, body)); ok = false;
           }
-          resolve(true);
-        } else {
-          row.className = "failed";
-          status.textContent = (body && body.error && body.error.message) ||
-            (xhr.status === 413 ? "Berkas terlalu besar." : "Gagal mengunggah (" + xhr.status + ").");
-          resolve(false);
-        }
+        });
+        resolve(ok);
       });
       xhr.addEventListener("error", function () {
-        row.className = "failed";
-        status.textContent = "Sambungan terputus; berkas belum tersimpan.";
+        rows.forEach(function (row) { failed(row, "Sambungan terputus; berkas belum tersimpan."); });
         resolve(false);
       });
-      xhr.send(data);
+      xhr.send(formData(form, input, files));
     });
+  }
+
+  // Consecutive runs of files whose sizes together fit in `budget` (a larger file goes alone).
+  function batches(files, budget) {
+    var groups = [], current = [], size = 0;
+    files.forEach(function (file, i) {
+      if (current.length && (!budget || size + file.size > budget)) {
+        groups.push(current); current = []; size = 0;
+      }
+      current.push(i); size += file.size;
+    });
+    if (current.length) { groups.push(current); }
+    return groups;
   }
 
   function upload(form, event) {
@@ -80,11 +127,14 @@
       list.appendChild(row);
       return row;
     });
+    var budget = parseInt(form.getAttribute("data-upload-batch") || "0", 10) || 0;
     var chain = Promise.resolve(true);
     var allOk = true;
-    files.forEach(function (file, i) {
-      chain = chain.then(function () { return sendOne(form, input, file, rows[i]); })
-        .then(function (ok) { allOk = allOk && ok; });
+    batches(files, budget).forEach(function (group) {
+      chain = chain.then(function () {
+        return send(form, input, group.map(function (i) { return files[i]; }),
+                    group.map(function (i) { return rows[i]; }));
+      }).then(function (ok) { allOk = allOk && ok; });
     });
     chain.then(function () {
       button.disabled = false;
