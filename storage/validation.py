@@ -47,6 +47,8 @@ TYPES: dict[str, tuple[str, str]] = {
     "txt": ("text", "text/plain; charset=utf-8"),
 }
 IMAGE_KINDS = ("png", "jpeg", "tiff")
+# The kind of a stored version, from the content type it was catalogued with.
+KIND_OF_CONTENT_TYPE = {content_type: kind for kind, content_type in TYPES.values()}
 _OOXML_MAIN = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -71,7 +73,7 @@ class ValidatedUpload:
     kind: str
     content_type: str
     size: int
-    sha256: str  # of the bytes as received, hashed while they were spooled
+    sha256: str  # of the bytes as received (hashed while spooled); for a copy, the catalog's verified sum
     spool: BinaryIO = field(repr=False)
 
     def __enter__(self) -> "ValidatedUpload":
