@@ -160,9 +160,9 @@ Command: `{COMMAND}`
 text line and an undrawn 1 MB embedded stream), to moto's S3 server on 127.0.0.1, same server and bucket for
 both sides, alternating rounds. Three ways:
 - **1 at a time:** one `ArchiveService.add` after another against one `put_object` after another (one
-  upload through the web form's progress bars or the API).
-- **batch:** each round's documents in one `ArchiveService.add_many` (what `alur archive add FILE...` and a
-  form posted with several files do) against the same `put_object` calls one after another. Both sides have
+  document through the API, one task attachment).
+- **batch:** each round's documents in one `ArchiveService.add_many` (what `alur archive add FILE...` and the
+  upload page with several files do) against the same `put_object` calls one after another. Both sides have
   at most one PUT in flight: the archive checks the next file and catalogs the previous one while a PUT
   waits for the store.
 - **{MODES[2][0]} at a time:** {MODES[2][0]} threads on each side (a web process serving several uploads at once).

@@ -9,6 +9,8 @@ and also registers the REST API (``web.archive_api``) and the task-attachment ho
 from __future__ import annotations
 
 import logging
+from contextlib import closing
+from dataclasses import replace
 
 from flask import (Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
@@ -23,7 +25,7 @@ from storage.catalog import InvalidDocument
 from storage.config import open_store
 from storage.errors import ChecksumMismatch, StoreError, StoreUnavailable
 from storage.local_store import LocalStore
-from storage.search import FACETS, ORDERS, UNCLASSIFIED, SearchQuery
+from storage.search import FACETS, UNCLASSIFIED, SearchQuery
 from storage.validation import UploadRejected
 from web.archive_forms import (BENTUK_LABELS, CLASS_LABELS, PASAL17_LABELS, FormInvalid, archive, content_response,
                                form_choices, parse_class, parse_metadata, viewer_for)
@@ -281,12 +283,27 @@ def _json_refusal(error: Exception):
     return jsonify(error=_refusal_body(error)), _refusal(error)[3]
 
 
-_EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, PermissionDenied, StoreError)
+_EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, FormInvalid, PermissionDenied, StoreError)
 
 
-def _metadata_for(filename: str, default_unit: str | None):
-    """The form's catalog fields for one of the uploaded files (its title defaults to the file's name)."""
-    return parse_metadata(request.form, default_title=filename.rsplit(".", 1)[0], default_unit=default_unit)
+# Stands for "no title given" while the form is checked once for all its files.
+_TITLE_FROM_FILE = "\x00"
+
+
+def _metadata_per_file(files, default_unit: str | None) -> list[tuple[str, object]]:
+    """(file name, its catalog fields or the error that refuses it) for each uploaded file.
+
+    The form is checked once (``FormInvalid`` for a field at fault, which refuses every file); a
+    file's title, when the form gives none, is its name without the extension, and a file with no
+    such name is refused alone."""
+    common = parse_metadata(request.form, default_title=_TITLE_FROM_FILE, default_unit=default_unit)
+    per_file = []
+    for item in files:
+        name = item.filename or ""
+        title = common.title if common.title != _TITLE_FROM_FILE else name.rsplit(".", 1)[0].strip()
+        per_file.append((name, replace(common, title=title) if title else
+                         FormInvalid({"title": "Judul wajib diisi: berkas ini tidak bernama."})))
+    return per_file
 
 
 @bp.route("/arsip/unggah", methods=["GET", "POST"])
@@ -329,22 +346,31 @@ def _upload_limits() -> dict:
     """For the page's script: the largest request it may send, so that it groups the chosen files
     into as few requests as fit (a request over the limit is refused whole, before any file is read)."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return {"request_budget": max(limit - _REQUEST_MARGIN, 0)}
+    parts = current_app.config.get("MAX_FORM_PARTS") or 1000  # Werkzeug refuses a request with more
+    return {"request_budget": max(limit - _REQUEST_MARGIN, 0),
+            "request_files": max(1, min(_MAX_FILES_PER_REQUEST, parts - _FORM_FIELDS))}
 
 
-# Room in a request for the form's other fields and the multipart boundaries and headers.
+# Room in a request for the form's other fields (the script also counts each file's part headers).
 _REQUEST_MARGIN = 256 * 1024
+# Files per request: each is a form part, besides the form's own fields (fewer than _FORM_FIELDS).
+_MAX_FILES_PER_REQUEST = 100
+_FORM_FIELDS = 64
 
 
 def _file_all(viewer, files, default_unit: str | None) -> list[tuple[str, object]]:
     """Every uploaded file through the archive, in order: (file name, its Document or the error that
     refused or failed it)."""
-    items = [(item.stream, item.filename or "", _metadata_for(item.filename or "", default_unit)) for item in files]
+    per_file = _metadata_per_file(files, default_unit)
+    items = [(item.stream, name, metadata) for item, (name, metadata) in zip(files, per_file)
+             if not isinstance(metadata, Exception)]
     outcomes = []
-    for (_, name, _), outcome in zip(items, archive().add_many(viewer, items)):
-        if isinstance(outcome, Exception) and not isinstance(outcome, _EXPECTED_REFUSALS):
-            log.error("upload of %r failed", name, exc_info=outcome)
-        outcomes.append((name, outcome))
+    with closing(archive().add_many(viewer, items)) as filed:
+        for name, metadata in per_file:
+            outcome = metadata if isinstance(metadata, Exception) else next(filed)
+            if isinstance(outcome, Exception) and not isinstance(outcome, _EXPECTED_REFUSALS):
+                log.error("upload of %r failed", name, exc_info=outcome)
+            outcomes.append((name, outcome))
     return outcomes
 
 

@@ -132,6 +132,21 @@ def test_a_digest_that_is_not_the_bytes_is_refused_and_nothing_stored(store):
     assert store.versions(Bucket.PUBLIC, "berubah.pdf") == []
 
 
+def test_s3_over_https_checks_the_given_digest_itself(moto_server):
+    """Over HTTPS the SDK sends no payload digest for the server to check, so the store hashes the
+    bytes and refuses a digest that is not theirs (moto speaks plain HTTP: the store is told it is
+    on HTTPS, which is the only branch taken on that flag)."""
+    store = moto_server.store()
+    store.ensure_buckets()
+    store.secure = True
+    with pytest.raises(StoreError, match="changed on the way"):
+        store.put(Bucket.PUBLIC, "https.pdf", io.BytesIO(b"isi"), 3, "application/pdf", {}, sha256="0" * 64)
+    assert store.versions(Bucket.PUBLIC, "https.pdf") == []
+    stored = store.put(Bucket.PUBLIC, "https.pdf", io.BytesIO(b"isi"), 3, "application/pdf", {},
+                       sha256=hashlib.sha256(b"isi").hexdigest())
+    assert stored.sha256 == hashlib.sha256(b"isi").hexdigest()
+
+
 def test_versions_accumulate_and_each_is_readable(store):
     contents = [b"draft", b"revised draft", b"signed final"]
     written = [put_bytes(store, "sop/permohonan.pdf", c, tahap=str(i)) for i, c in enumerate(contents)]

@@ -130,6 +130,22 @@ def test_several_files_one_refused_one_failing_the_others_stored_and_each_named(
     assert stored_state(local_app) == (4, 4, 0, 4)
 
 
+def test_a_file_without_a_name_for_its_title_is_refused_alone(local_app):
+    """With no title in the form each file is titled by its name; a file whose name gives none
+    (``.txt``) is refused on its own, and the other file of the request is stored."""
+    archivist = login(local_app, ARCHIVIST)
+    token = archivist.csrf("/arsip/unggah")
+    response = archivist.client.post("/arsip/unggah", data={
+        "unit": "BKD", "berkas": [(io.BytesIO(b"isi laporan"), "laporan.txt"), (io.BytesIO(b"isi"), ".txt")]},
+        content_type="multipart/form-data", headers={"X-CSRFToken": token, "Accept": "application/json"})
+    assert response.status_code == 207
+    stored, refused = response.json["files"]
+    assert stored["title"] == "laporan" and "url" in stored
+    assert refused["filename"] == ".txt" and refused["error"]["code"] == "invalid_data"
+    assert "Judul wajib diisi" in refused["error"]["message"]
+    assert stored_state(local_app)[0] == 1
+
+
 def test_exempt_documents_never_reach_a_user_not_entitled(archive_app):
     archivist = login(archive_app, ARCHIVIST)
     secret = uploaded(archivist, "sk-pegawai.pdf", report_pdf("rahasiapegawai hukuman disiplin"),

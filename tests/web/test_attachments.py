@@ -135,6 +135,8 @@ def test_a_browser_uploads_two_attachments_with_progress_bars(browser, live_serv
     page.goto(f"{base}/tugas/{task.id}")
     expect(page.get_by_test_id("attachment-list")).to_contain_text("Belum ada lampiran.")
     big = b"baris lampiran\n" * 12000  # ~180 KB, so the progress events have something to report
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     page.set_input_files("#lampiran", [
         {"name": "konsep-surat.txt", "mimeType": "text/plain", "buffer": big},
         {"name": "daftar-hadir.txt", "mimeType": "text/plain", "buffer": b"daftar hadir rapat"},
@@ -144,6 +146,7 @@ def test_a_browser_uploads_two_attachments_with_progress_bars(browser, live_serv
     listed = page.get_by_test_id("attachment-list")
     expect(listed).to_contain_text("konsep-surat.txt")
     expect(listed).to_contain_text("daftar-hadir.txt")
+    assert [url.endswith("/lampiran") for url in posts] == [True, True]  # attachments: one file per request
     page.screenshot(path=str(_artifact("attachments.png")), full_page=True)
 
     # the archive's own upload page: progress rows turn into links to the stored documents
@@ -164,8 +167,7 @@ def test_a_browser_uploads_two_attachments_with_progress_bars(browser, live_serv
         {"name": "palsu.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\nbukan PDF\n%%EOF\n"},
         {"name": "laporan-dua.txt", "mimeType": "text/plain", "buffer": b"laporan kedua"},
     ])
-    posts: list[str] = []
-    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    posts.clear()
     page.click("form[data-upload] button[type=submit]")
     expect(page.locator("form[data-upload]")).to_have_attribute("data-upload-done", "partial")
     assert len(posts) == 1  # the three files fit in one request: filed through one pipeline

@@ -1,9 +1,10 @@
 // Archive uploads with a progress bar per file, and the classification form's DIK fields.
 // The files of a form[data-upload] go up by XMLHttpRequest (upload progress events), with the
 // form's other fields and the CSRF token in the X-CSRFToken header. A form with
-// data-upload-batch="BYTES" sends the chosen files in as few requests as fit in BYTES (the
-// server files a request's files through one pipeline) and reads each file's outcome from the
-// answer's `files`, in order; other forms send each file alone. Without JavaScript the same form
+// data-upload-batch="BYTES" (and data-upload-batch-files="N") sends the chosen files in as few
+// requests as fit in BYTES and N files (the server files a request's files through one pipeline)
+// and reads each file's outcome from the answer's `files`, in order; other forms send each file
+// alone. Without JavaScript the same form
 // posts normally. No inline handlers: the pages' CSP may forbid them.
 (function () {
   "use strict";
@@ -44,9 +45,14 @@
     row.querySelector(".status").textContent = message;
   }
 
+  // Without an answer naming each file's outcome, some files may still have been stored (the
+  // connection dropped, or the server failed after filing some): the user is told to check first.
+  var UNKNOWN = "; periksa arsip sebelum mengunggah ulang: berkas mungkin sudah tersimpan.";
+
   function refusal(xhr, body) {
-    return (body && body.error && body.error.message) ||
-      (xhr.status === 413 ? "Berkas terlalu besar." : "Gagal mengunggah (" + xhr.status + ").");
+    if (body && body.error && body.error.message) { return body.error.message; }
+    if (xhr.status === 413) { return "Berkas terlalu besar."; }
+    return "Gagal mengunggah (" + xhr.status + ")" + (xhr.status >= 500 ? UNKNOWN : ".");
   }
 
   // One request with `files`; each row's bar follows the bytes of its own file in the body.
@@ -91,21 +97,25 @@
         resolve(ok);
       });
       xhr.addEventListener("error", function () {
-        rows.forEach(function (row) { failed(row, "Sambungan terputus; berkas belum tersimpan."); });
+        rows.forEach(function (row) { failed(row, "Sambungan terputus" + UNKNOWN); });
         resolve(false);
       });
       xhr.send(formData(form, input, files));
     });
   }
 
-  // Consecutive runs of files whose sizes together fit in `budget` (a larger file goes alone).
-  function batches(files, budget) {
+  var PART_HEADERS = 1024;  // a file's multipart boundary and headers, counted generously
+
+  // Consecutive runs of at most `most` files whose sizes together fit in `budget` (a larger file
+  // goes alone); without a budget, each file alone.
+  function batches(files, budget, most) {
     var groups = [], current = [], size = 0;
     files.forEach(function (file, i) {
-      if (current.length && (!budget || size + file.size > budget)) {
+      var needs = file.size + PART_HEADERS;
+      if (current.length && (!budget || size + needs > budget || current.length >= most)) {
         groups.push(current); current = []; size = 0;
       }
-      current.push(i); size += file.size;
+      current.push(i); size += needs;
     });
     if (current.length) { groups.push(current); }
     return groups;
@@ -128,9 +138,10 @@
       return row;
     });
     var budget = parseInt(form.getAttribute("data-upload-batch") || "0", 10) || 0;
+    var most = parseInt(form.getAttribute("data-upload-batch-files") || "100", 10) || 100;
     var chain = Promise.resolve(true);
     var allOk = true;
-    batches(files, budget).forEach(function (group) {
+    batches(files, budget, most).forEach(function (group) {
       chain = chain.then(function () {
         return send(form, input, group.map(function (i) { return files[i]; }),
                     group.map(function (i) { return rows[i]; }));
