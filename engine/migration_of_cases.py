@@ -24,7 +24,6 @@ from engine.instance_store import cancel_tasks, insert_audit_events, insert_task
 from engine.models import HumanTask, ProcessInstance, ProcessModel
 from engine.serialization import _SERIALIZER, dump_state, load_state
 from engine.timers import next_timer_at
-from engine.timeutil import utcnow
 
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 

@@ -1,7 +1,7 @@
 """Upload an SOP document (PDF or text export) and review the BPMN draft it becomes."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, render_template, request
 from flask_login import current_user, login_required
 
 from engine.sop_import.drafts import import_as_draft
