@@ -38,7 +38,7 @@ from storage import text as texts
 from storage.access import Viewer, may_add_to
 from storage.archive_errors import ArchiveError
 from storage.catalog import DocumentMetadata, bucket_for, exemption_of, prepare
-from storage.errors import StoreError, StoreUnavailable
+from storage.errors import StoreUnavailable
 from storage.models import Document, DocumentVersion, PendingUpload
 from storage.objectstore import Bucket, ObjectStore, StoredObject
 from storage.validation import ValidatedUpload, validate_upload
@@ -306,8 +306,6 @@ class Ingest:
                        write_catalog: Callable[[Session, StoredObject], T]) -> T:
         """Step 3: the catalog rows and the intent's removal in one transaction, or the object undone."""
         try:
-            if stored.sha256 != upload.sha256:
-                raise StoreError(f"the store recorded sha256 {stored.sha256} for bytes that hash to {upload.sha256}")
             with self.db.session() as session:
                 result = write_catalog(session, stored)
                 session.execute(_DELETE_INTENT, {"intent": intent})

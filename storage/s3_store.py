@@ -106,9 +106,9 @@ class _Client(Minio):
     Over plain HTTP, SigV4 signs each request with the SHA-256 of its body, which the SDK computes
     from the bytes. A single-PUT upload carries the digest already computed over the same bytes (by
     the caller as it received them, else by the store) in its ``x-amz-content-sha256`` header, so
-    hashing a megabyte twice is avoided. The server
-    checks the signed digest against the body it receives (MinIO and S3 refuse a mismatch with
-    ``XAmzContentSHA256Mismatch``), so the catalog's checksum is one the server has verified.
+    hashing a megabyte twice is avoided. The server checks the signed digest against the body it
+    receives (MinIO and S3 refuse a mismatch with ``XAmzContentSHA256Mismatch``), so the catalog's
+    checksum is one the server has verified.
     """
 
     def _build_headers(self, host, headers=None, body=None, creds=None):

@@ -193,7 +193,6 @@ def test_batch_with_a_failing_catalog_write_keeps_the_others_and_leaves_nothing_
     assert report.ok, report.lines()
 
 
-
 def test_cli_batch_names_the_file_the_catalog_refused_and_stores_the_others(run, archive, archive_db, tmp_path):
     refuse_versions(archive_db, when="NEW.original_filename = 'ditolak.txt'")
     paths = []
