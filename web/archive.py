@@ -286,21 +286,17 @@ def _json_refusal(error: Exception):
 _EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, FormInvalid, PermissionDenied, StoreError)
 
 
-# Stands for "no title given" while the form is checked once for all its files.
-_TITLE_FROM_FILE = "\x00"
-
-
 def _metadata_per_file(files, default_unit: str | None) -> list[tuple[str, object]]:
     """(file name, its catalog fields or the error that refuses it) for each uploaded file.
 
     The form is checked once (``FormInvalid`` for a field at fault, which refuses every file); a
     file's title, when the form gives none, is its name without the extension, and a file with no
     such name is refused alone."""
-    common = parse_metadata(request.form, default_title=_TITLE_FROM_FILE, default_unit=default_unit)
+    common = parse_metadata(request.form, default_unit=default_unit, require_title=False)
     per_file = []
     for item in files:
         name = item.filename or ""
-        title = common.title if common.title != _TITLE_FROM_FILE else name.rsplit(".", 1)[0].strip()
+        title = common.title or name.rsplit(".", 1)[0].strip()
         per_file.append((name, replace(common, title=title) if title else
                          FormInvalid({"title": "Judul wajib diisi: berkas ini tidak bernama."})))
     return per_file
@@ -342,6 +338,13 @@ def upload():
                            **choices), 422
 
 
+# Room in a request for the form's other fields (the script also counts each file's part headers).
+_REQUEST_MARGIN = 256 * 1024
+# Files per request: each is a form part, besides the form's own fields (fewer than _FORM_FIELDS).
+_MAX_FILES_PER_REQUEST = 100
+_FORM_FIELDS = 64
+
+
 def _upload_limits() -> dict:
     """For the page's script: the largest request it may send, so that it groups the chosen files
     into as few requests as fit (a request over the limit is refused whole, before any file is read)."""
@@ -349,13 +352,6 @@ def _upload_limits() -> dict:
     parts = current_app.config.get("MAX_FORM_PARTS") or 1000  # Werkzeug refuses a request with more
     return {"request_budget": max(limit - _REQUEST_MARGIN, 0),
             "request_files": max(1, min(_MAX_FILES_PER_REQUEST, parts - _FORM_FIELDS))}
-
-
-# Room in a request for the form's other fields (the script also counts each file's part headers).
-_REQUEST_MARGIN = 256 * 1024
-# Files per request: each is a form part, besides the form's own fields (fewer than _FORM_FIELDS).
-_MAX_FILES_PER_REQUEST = 100
-_FORM_FIELDS = 64
 
 
 def _file_all(viewer, files, default_unit: str | None) -> list[tuple[str, object]]:

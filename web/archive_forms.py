@@ -132,11 +132,13 @@ def parse_class(form, problems: dict) -> tuple[str | None, Exemption | None]:
     return klasifikasi, exemption
 
 
-def parse_metadata(form, default_title: str = "", default_unit: str | None = None) -> DocumentMetadata:
-    """The catalog form as :class:`DocumentMetadata`, or :class:`FormInvalid` naming every field at fault."""
+def parse_metadata(form, default_title: str = "", default_unit: str | None = None,
+                   require_title: bool = True) -> DocumentMetadata:
+    """The catalog form as :class:`DocumentMetadata`, or :class:`FormInvalid` naming every field at fault.
+    ``require_title=False``: the caller titles each of several files itself when the form gives no title."""
     problems: dict[str, str] = {}
     title = _text(form, "title", 500) or default_title
-    if not title:
+    if not title and require_title:
         problems["title"] = "Judul wajib diisi."
     unit = _text(form, "unit", 40) or default_unit
     bentuk = _text(form, "bentuk") or "softcopy"
