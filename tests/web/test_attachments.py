@@ -202,6 +202,43 @@ def test_a_browser_uploads_two_attachments_with_progress_bars(browser, live_serv
                         for v in service(app).get(Viewer.system(), d.document.id).versions}
 
 
+def test_a_batch_refused_as_too_large_is_sent_again_file_by_file(browser, live_server):
+    """A request limit smaller than the page was told (a proxy in front, or a lowered limit): the
+    batch is refused before any file is read, so each file goes again alone and gets its own answer."""
+    app, base = live_server
+    context = browser.new_context(locale="id-ID")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    from engine.demo import DEMO_PASSWORD
+    page.goto(f"{base}/masuk")
+    page.fill("#username", ARCHIVIST)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button:has-text('Masuk')")
+    page.goto(f"{base}/arsip/unggah")  # told the configured limit (50 MB)
+    app.config["MAX_CONTENT_LENGTH"] = 150_000
+    big = b"baris laporan\n" * 12000  # ~170 KB: over the lowered limit on its own
+    posts: list[int] = []
+    page.on("requestfinished", lambda r: posts.append(r.response().status) if r.method == "POST" else None)
+    page.set_input_files("#berkas", [
+        {"name": "kecil-1.txt", "mimeType": "text/plain", "buffer": b"laporan kecil satu"},
+        {"name": "besar.txt", "mimeType": "text/plain", "buffer": big},
+        {"name": "kecil-2.txt", "mimeType": "text/plain", "buffer": b"laporan kecil dua"},
+    ])
+    page.click("form[data-upload] button[type=submit]")
+    expect(page.locator("form[data-upload]")).to_have_attribute("data-upload-done", "partial")
+    rows = page.locator("[data-upload-list] li")
+    expect(rows.nth(0)).to_have_class("done")
+    expect(rows.nth(1)).to_have_class("failed")
+    expect(rows.nth(1)).to_contain_text("Berkas terlalu besar")
+    expect(rows.nth(2)).to_have_class("done")
+    assert posts == [413, 201, 413, 201]  # the three together, then each alone
+    titles = {hit.document.title for hit in service(app).list(Viewer.system()).hits}
+    assert {"kecil-1", "kecil-2"} <= titles and "besar" not in titles
+    assert errors == []
+    context.close()
+
+
 def _artifact(name: str):
     from tests.web.test_browser import ARTIFACTS
     ARTIFACTS.mkdir(exist_ok=True)

@@ -3,8 +3,8 @@
 // form's other fields and the CSRF token in the X-CSRFToken header. A form with
 // data-upload-batch="BYTES" (and data-upload-batch-files="N") sends the chosen files in as few
 // requests as fit in BYTES and N files (the server files a request's files through one pipeline)
-// and reads each file's outcome from the answer's `files`, in order; other forms send each file
-// alone. Without JavaScript the same form
+// and reads each file's outcome from the answer's `files`, in order (a request refused as too large
+// is sent again one file at a time); other forms send each file alone. Without JavaScript the same form
 // posts normally. No inline handlers: the pages' CSP may forbid them.
 (function () {
   "use strict";
@@ -55,7 +55,12 @@
     return "Gagal mengunggah (" + xhr.status + ")" + (xhr.status >= 500 ? UNKNOWN : ".");
   }
 
+  // A request of several files refused as too large (by the server, or a proxy with a smaller
+  // limit than the page was told) was refused before any file was read: each file is sent again alone.
+  var TOO_BIG_TOGETHER = "too big together";
+
   // One request with `files`; each row's bar follows the bytes of its own file in the body.
+  // Resolves true (all stored), false, or TOO_BIG_TOGETHER.
   function send(form, input, files, rows) {
     return new Promise(function (resolve) {
       var offsets = [], total = 0;
@@ -79,6 +84,7 @@
         });
       });
       xhr.addEventListener("load", function () {
+        if (xhr.status === 413 && rows.length > 1) { resolve(TOO_BIG_TOGETHER); return; }
         var body = null;
         try { body = JSON.parse(xhr.responseText); } catch (ignored) { body = null; }
         var outcomes = body && body.files && body.files.length === rows.length ? body.files : null;
@@ -141,11 +147,18 @@
     var most = parseInt(form.getAttribute("data-upload-batch-files") || "100", 10) || 100;
     var chain = Promise.resolve(true);
     var allOk = true;
+    function sendGroup(group) {
+      return send(form, input, group.map(function (i) { return files[i]; }),
+                  group.map(function (i) { return rows[i]; }))
+        .then(function (outcome) {
+          if (outcome !== TOO_BIG_TOGETHER) { allOk = allOk && outcome; return; }
+          return group.reduce(function (alone, i) {
+            return alone.then(function () { return sendGroup([i]); });
+          }, Promise.resolve());
+        });
+    }
     batches(files, budget, most).forEach(function (group) {
-      chain = chain.then(function () {
-        return send(form, input, group.map(function (i) { return files[i]; }),
-                    group.map(function (i) { return rows[i]; }));
-      }).then(function (ok) { allOk = allOk && ok; });
+      chain = chain.then(function () { return sendGroup(group); });
     });
     chain.then(function () {
       button.disabled = false;
