@@ -149,7 +149,8 @@ class Reading:
         try:
             url = self.store.presigned_url(Bucket(chosen.bucket), chosen.key, chosen.store_version_id, expires)
         except NotImplementedError as error:
-            raise ArchiveError(f"presigned URLs need the S3 archive; download through the app instead ({error})") from None
+            raise ArchiveError("presigned URLs need the S3 archive; download through the app instead "
+                               f"({error})") from None
         with self.db.session() as session:
             audit.record(session, viewer.username, "document.presigned_url", "document", document_id,
                          version=chosen.number, expires_seconds=int(expires.total_seconds()))
