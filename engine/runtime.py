@@ -199,7 +199,11 @@ class ProcessService:
                    completed_at=self.clock(), form_data=data)
         events = [_event(user.username, "task.completed", "task", task.id, loaded.id,
                          step=task.step, bpmn_id=task.bpmn_id, data=data)]
-        note = data.get(NOTE_FIELD) if data.get(DECISION_FIELD) == "tidak" else None
+        # Only a Tidak that leads back (a return for correction) leaves its reason on the next tasks
+        # as a return note; a forward Tidak (an extension, a refusal) keeps its reason in the timeline.
+        info = parsed.tasks.get(task.bpmn_id)
+        returns = data.get(DECISION_FIELD) == "tidak" and bool(info and info.tidak_returns)
+        note = data.get(NOTE_FIELD) if returns else None
         try:
             spiff_task.run()
             status, ready = self._advance(session, loaded, workflow, parsed, user.username, step_started,

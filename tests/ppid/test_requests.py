@@ -307,6 +307,12 @@ def test_the_ppid_decision_says_tidak_not_return_for_correction(app):
     task_id = step(app, row.instance_id, "Langkah_2").id
     refused = ppid.client.post(f"/tugas/{task_id}", data={**ppid.task_form(task_id), "keputusan": "tidak", "alasan": ""})
     assert "Alasan wajib diisi bila memilih Tidak." in refused.get_data(as_text=True)
+    # the extension that a Tidak leads to is a step forward, not a task returned for correction
+    do(app, row.instance_id, "Langkah_2", PPID, keputusan="tidak", catatan="Informasi sedang dihimpun dari bidang")
+    extension = step(app, row.instance_id, "Langkah_2a")
+    assert extension.return_note is None
+    assert "Dikembalikan" not in ppid.get("/tugas").get_data(as_text=True)
+    assert "Dikembalikan" not in ppid.get(f"/tugas/{extension.id}").get_data(as_text=True)
 
 
 def test_an_objection_after_thirty_working_days_from_the_notice_is_refused(sqlite_app):
