@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, defer
 
 from engine.cases import first_lanes, visible_case
 from engine.deployment import latest_model, latest_models
-from engine.errors import NotFound, PermissionDenied
+from engine.errors import InvalidTaskData, NotFound, PermissionDenied
+from engine.inbox import CHECKLIST_FIELD, checklist_items
 from engine.models import HumanTask, ProcessInstance, ProcessModel, User
 from engine.organization import get_user
 from engine.runtime import ProcessService
@@ -55,6 +56,7 @@ class TaskSummary:
 @dataclass(frozen=True)
 class TaskDetail(TaskSummary):
     mutu_baku: dict
+    checklist: list[str]  # the Kelengkapan items that completing the step confirms
     documentation: str
     completed_by: str | None
     completed_at: datetime | None
@@ -138,8 +140,24 @@ class ApiService:
         return self.progress(instance.id, username)
 
     def complete(self, task_id: int, username: str, data: dict) -> CaseProgress:
-        completion = self.processes.complete(task_id, username, data)
+        """Complete a task as its web form does: the caller confirms every Kelengkapan item of the step
+        (``kelengkapan``: the items of the task's ``checklist``, in any case and order)."""
+        completion = self.processes.complete(task_id, username, self._confirmed(task_id, username, data))
         return self.progress(completion.instance_id, username)
+
+    def _confirmed(self, task_id: int, username: str, data: dict) -> dict:
+        """``data`` with the step's checklist as confirmed; refused when an item is not confirmed."""
+        task = self.task_for(task_id, username)  # NotFound first: nothing about a task the caller may not see
+        if task.state != "ready" or task.claimed_by not in (None, username) or not task.checklist:
+            return data  # done, or claimed by someone else: the engine's conflict comes first
+        given = data.get(CHECKLIST_FIELD)
+        confirmed = {str(item).strip().casefold() for item in given} if isinstance(given, list) else set()
+        missing = [item for item in task.checklist if item.casefold() not in confirmed]
+        if missing:
+            raise InvalidTaskData("the step's Kelengkapan is not confirmed",
+                                  {CHECKLIST_FIELD: "confirm every item of the task's checklist; missing: "
+                                                    + ", ".join(missing)})
+        return {**data, CHECKLIST_FIELD: task.checklist}
 
     def progress(self, instance_id: int, username: str) -> CaseProgress:
         with self.db.session() as session:
@@ -188,7 +206,9 @@ class ApiService:
                 raise NotFound(f"task {task_id} not found")
             task, model = row
             info = self.specs.for_id(model.id, lambda: model).tasks.get(task.bpmn_id)
-            return TaskDetail(**_summary_fields(task, model.key), mutu_baku=dict(task.mutu_baku or {}),
+            mutu_baku = dict(task.mutu_baku or {})
+            return TaskDetail(**_summary_fields(task, model.key), mutu_baku=mutu_baku,
+                              checklist=checklist_items(mutu_baku.get("kelengkapan")),
                               documentation=info.documentation if info else "",
                               completed_by=task.completed_by, completed_at=task.completed_at)
 

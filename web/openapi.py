@@ -76,9 +76,12 @@ SCHEMAS = {
     }),
     "ProcessList": _object({"items": {"type": "array", "items": _ref("Process")}}),
     "StartRequest": _object({"data": {"type": "object", "description": "Initial case data."}}, []),
-    "TaskData": {"type": "object", "description": "Form data of the step. A decision needs keputusan, and catatan "
-                                                  "when keputusan is tidak.",
-                 "properties": {"keputusan": {"type": "string", "enum": ["ya", "tidak"]},
+    "TaskData": {"type": "object", "description": "Form data of the step. kelengkapan confirms every item of the "
+                                                  "task's checklist (as the web form's ticks do); a decision needs "
+                                                  "keputusan, and catatan when keputusan is tidak.",
+                 "properties": {"kelengkapan": {"type": "array", "items": {"type": "string"},
+                                                "description": "The items of the task's checklist (any order)."},
+                                "keputusan": {"type": "string", "enum": ["ya", "tidak"]},
                                 "catatan": {"type": "string"}},
                  "additionalProperties": True},
     "TaskSummary": _object(TASK_SUMMARY),
@@ -86,6 +89,8 @@ SCHEMAS = {
         **TASK_SUMMARY,
         "mutu_baku": {"type": "object", "additionalProperties": {"type": "string"},
                       "description": "kelengkapan, waktu, durasi, basis, output, keterangan."},
+        "checklist": {"type": "array", "items": {"type": "string"},
+                      "description": "The Kelengkapan items that completing the task must confirm (kelengkapan)."},
         "documentation": {"type": "string"},
         "completed_by": _nullable("string"),
         "completed_at": NULLABLE_DATETIME,

@@ -37,6 +37,10 @@ def ready_tasks(base: str, bearer: str) -> list[dict]:
     return body["items"]
 
 
+DRAFTED = {"ringkasan": "x", "kelengkapan": ["Bahan kerja", "Data"]}  # step 1, its checklist confirmed
+APPROVE = {"keputusan": "ya", "kelengkapan": ["Konsep"]}
+
+
 def complete_on_both(webs: list[str], bearer: str, task_id: int, data: dict) -> list[int]:
     """The same completion sent to both web processes at once; their HTTP statuses, sorted."""
     with ThreadPoolExecutor(max_workers=len(webs)) as both:
@@ -77,13 +81,13 @@ def test_two_web_processes_and_two_workers_process_everything_once(production):
 
             drafts = ready_tasks(webs[0], staf[1])
             assert sorted(task["instance_id"] for task in drafts) == sorted(case_ids)
-            outcomes = list(pool.map(lambda task: complete_on_both(webs, staf[0], task["id"], {"ringkasan": "x"}),
+            outcomes = list(pool.map(lambda task: complete_on_both(webs, staf[0], task["id"], DRAFTED),
                                      drafts))
             assert outcomes == [[200, 409]] * CASES, outcomes
 
             reviews = ready_tasks(webs[1], kepala)
             assert len(reviews) == CASES
-            outcomes = list(pool.map(lambda task: complete_on_both(webs, kepala, task["id"], {"keputusan": "ya"}),
+            outcomes = list(pool.map(lambda task: complete_on_both(webs, kepala, task["id"], APPROVE),
                                      reviews[:APPROVED]))
             assert outcomes == [[200, 409]] * APPROVED, outcomes
 

@@ -18,6 +18,8 @@ from tests.engine.helpers import PASSWORD, setup_review_loop
 from web.app import create_app
 
 PROCESS = "uji_tinjauan"
+CHECKED = {"kelengkapan": ["Bahan kerja", "Data"]}  # step 1's checklist, confirmed
+REVIEWED = {"kelengkapan": ["Konsep"]}  # step 2's
 
 
 @pytest.fixture
@@ -110,22 +112,34 @@ def test_a_case_walks_through_the_api_with_a_return_for_correction(api_app, as_u
     assert_error(staf2.post(f"/tasks/{first['id']}/unclaim"), 409, "conflict")
     assert staf.post(f"/tasks/{first['id']}/unclaim").json["claimed_by"] is None
 
-    done = staf.post(f"/tasks/{first['id']}/complete", json={"ringkasan": "konsep v1"})
+    assert detail["checklist"] == ["Bahan kerja", "Data"]
+    # the Kelengkapan is confirmed as on the web form; an unconfirmed item refuses the step
+    error = assert_error(staf.post(f"/tasks/{first['id']}/complete", json={"ringkasan": "konsep v1"}),
+                         400, "invalid_data")
+    assert "Data" in error["fields"]["kelengkapan"] and "Bahan kerja" in error["fields"]["kelengkapan"]
+    error = assert_error(staf.post(f"/tasks/{first['id']}/complete", json={"kelengkapan": ["bahan kerja"]}),
+                         400, "invalid_data")
+    assert "Data" in error["fields"]["kelengkapan"] and "Bahan kerja" not in error["fields"]["kelengkapan"]
+    assert staf.get(f"/tasks/{first['id']}").json["state"] == "ready"
+    done = staf.post(f"/tasks/{first['id']}/complete", json={"ringkasan": "konsep v1", **CHECKED})
     assert done.status_code == 200, done.json
     assert done.json["status"] == "running" and done.json["ready_tasks"] == []  # the next step is Kepala's
 
     review = only_task(kepala)
     assert review["is_decision"] and review["step"] == "2"
-    error = assert_error(kepala.post(f"/tasks/{review['id']}/complete", json={"keputusan": "tidak"}), 400, "invalid_data")
+    error = assert_error(kepala.post(f"/tasks/{review['id']}/complete", json={"keputusan": "tidak", **REVIEWED}),
+                         400, "invalid_data")
     assert "catatan" in error["fields"]
-    returned = kepala.post(f"/tasks/{review['id']}/complete", json={"keputusan": "tidak", "catatan": "Lengkapi lampiran"})
+    returned = kepala.post(f"/tasks/{review['id']}/complete",
+                           json={"keputusan": "tidak", "catatan": "Lengkapi lampiran", **REVIEWED})
     assert returned.status_code == 200 and returned.json["ready_tasks"] == []
 
     again = only_task(staf)
     assert again["step"] == "1" and again["id"] != first["id"] and again["return_note"] == "Lengkapi lampiran"
     assert staf.get(f"/tasks/{again['id']}").json["return_note"] == "Lengkapi lampiran"
-    assert staf.post(f"/tasks/{again['id']}/complete").status_code == 200  # no body: no form data
-    approved = kepala.post(f"/tasks/{only_task(kepala)['id']}/complete", json={"keputusan": "Ya"})
+    assert_error(staf.post(f"/tasks/{again['id']}/complete"), 400, "invalid_data")  # no body: nothing confirmed
+    assert staf.post(f"/tasks/{again['id']}/complete", json=CHECKED).status_code == 200
+    approved = kepala.post(f"/tasks/{only_task(kepala)['id']}/complete", json={"keputusan": "Ya", **REVIEWED})
     assert approved.status_code == 200 and approved.json["ready_tasks"] == []
     last = only_task(staf)
     assert last["step"] == "3"
@@ -276,10 +290,10 @@ def test_bad_paging_parameters_name_the_field(as_user, query, field):
 @pytest.mark.parametrize("data, field", [({}, "keputusan"), ({"keputusan": "mungkin"}, "keputusan"),
                                          ({"keputusan": "tidak", "catatan": "  "}, "catatan")])
 def test_a_decision_needs_ya_or_tidak_with_a_reason(as_user, case, data, field):
-    case["staf"].post(f"/tasks/{case['task']}/complete", json={})
+    case["staf"].post(f"/tasks/{case['task']}/complete", json=CHECKED)
     kepala = as_user("kepala")
     review = only_task(kepala)
-    error = assert_error(kepala.post(f"/tasks/{review['id']}/complete", json=data), 400, "invalid_data")
+    error = assert_error(kepala.post(f"/tasks/{review['id']}/complete", json={**data, **REVIEWED}), 400, "invalid_data")
     assert field in error["fields"]
     assert kepala.get(f"/tasks/{review['id']}").json["state"] == "ready"
 
@@ -289,7 +303,7 @@ def test_a_task_is_completed_once_even_when_two_requests_race(api_app, as_user, 
     statuses = []
 
     def complete(caller):
-        statuses.append(caller.post(f"/tasks/{case['task']}/complete", json={}).status_code)
+        statuses.append(caller.post(f"/tasks/{case['task']}/complete", json=CHECKED).status_code)
 
     threads = [threading.Thread(target=complete, args=(caller,)) for caller in callers]
     for thread in threads:
@@ -297,7 +311,7 @@ def test_a_task_is_completed_once_even_when_two_requests_race(api_app, as_user, 
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200, 409]
-    assert_error(callers[0].post(f"/tasks/{case['task']}/complete", json={}), 409, "conflict")
+    assert_error(callers[0].post(f"/tasks/{case['task']}/complete", json=CHECKED), 409, "conflict")
     with db.session() as session:
         steps = session.scalars(select(HumanTask.step).where(HumanTask.instance_id == case["id"])).all()
     assert sorted(steps) == ["1", "2"]  # the case moved on exactly once
