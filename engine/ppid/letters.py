@@ -62,7 +62,7 @@ def _objection_letter(kind: str, objection: Objection) -> tuple[str, list[str]]:
     if kind == "keberatan_diterima":
         return (f"Keberatan {objection.nomor} telah kami terima",
                 [f"Keberatan Anda telah terdaftar dengan nomor {objection.nomor}.",
-                 f"Tanggapan Atasan PPID paling lambat {_date(objection.due_at)} (30 hari kerja, UU 14/2008 Pasal 38)."])
+                 f"Tanggapan Atasan PPID paling lambat {_date(objection.due_at)} (30 hari kerja, UU 14/2008 Pasal 36 ayat 2)."])
     result = "diterima" if objection.keputusan == "diterima" else "ditolak"
     return (f"Tanggapan atas keberatan {objection.nomor}: {result}",
             [f"Atasan PPID telah menanggapi keberatan {objection.nomor}: keberatan {result}.",

@@ -182,7 +182,7 @@ def objection_process() -> ProcessSpec:
                            "(UU 14/2008 Pasal 36).",
              mutu=_mutu("2", "Register keberatan, berkas permohonan", "30 hari kerja sejak keberatan diterima",
                         None, "none", "Tanggapan tertulis Atasan PPID",
-                        "Jatuh tempo dihitung dari tanggal keberatan diterima (UU 14/2008 Pasal 36 ayat 1).")),
+                        "Jatuh tempo dihitung dari tanggal keberatan diterima (UU 14/2008 Pasal 36 ayat 2).")),
         Node("Keputusan_2", "gateway", "Keberatan diterima?", ATASAN, 3),
         Node("Langkah_3", "task", "Laksanakan tanggapan: berikan informasi", PPID, 4, row=-1,
              documentation="PPID melaksanakan tanggapan Atasan PPID dan memberikan informasi kepada pemohon.",

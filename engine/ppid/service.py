@@ -51,7 +51,9 @@ STATUS_INFORMASI = {"dikuasai": "Dikuasai badan publik ini", "badan_lain": "Diku
 # The steps whose due time is the legal clock of the case, not their own Waktu.
 REQUEST_CLOCK_STEPS = ("Langkah_2", "Langkah_2a", "Langkah_3")
 OBJECTION_CLOCK_STEPS = ("Langkah_2",)
-_TAG = re.compile(r"<\s*[a-zA-Z/!?]")
+# What a browser would parse as markup: "<" directly followed by a letter, "/", "!" or "?"
+# ("anggaran < Rp 5 juta" is text).
+_TAG = re.compile(r"<[a-zA-Z/!?]")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _NIK = re.compile(r"^\d{16}$")
 _PHONE = re.compile(r"^[0-9+()\-. ]{6,20}$")
@@ -66,7 +68,7 @@ class PpidSettings:
     notice_days: int = 10  # UU 14/2008 Pasal 22 ayat 7
     extension_days: int = 7  # UU 14/2008 Pasal 22 ayat 8
     objection_filing_days: int = 30  # UU 14/2008 Pasal 36 ayat 1
-    objection_answer_days: int = 30  # UU 14/2008 Pasal 38 ayat 1
+    objection_answer_days: int = 30  # UU 14/2008 Pasal 36 ayat 2
     portal_user: str = "portal.publik"
 
     @classmethod

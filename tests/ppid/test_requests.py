@@ -260,6 +260,11 @@ def test_bad_input_gets_a_clear_message_and_stores_nothing(sqlite_app):
     ok = citizen.post("/publik/permohonan", {**GOOD_REQUEST, "tujuan": 'Riset "A & B"'})
     assert ok.status_code == 303
     assert count_requests(app) == 1
+    # so is a "<" that opens no tag
+    also = Citizen(app).post("/publik/permohonan", {**GOOD_REQUEST, "nik": "6271010101900002",
+                                                    "tujuan": "Anggaran < Rp 5 juta dan nilai 3<5"})
+    assert also.status_code == 303, also.get_data(as_text=True)
+    assert count_requests(app) == 2
 
 
 def test_a_double_submit_stores_once(sqlite_app):
