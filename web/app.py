@@ -50,8 +50,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, **o
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
-    from web import auth, filters
+    from web import auth, errors, filters
     filters.register(app)
+    errors.register(app)  # before the blueprints: the API's routing errors fall back to these pages
     app.register_blueprint(auth.bp)
     _register_optional_blueprints(app)
     app.add_url_rule("/", "index", _index)
