@@ -33,6 +33,9 @@ _FLAGS = {"1": True, "true": True, "yes": True, "ya": True, "on": True,
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
+MAX_TRUSTED_PROXIES = 5
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names the variable."""
 
@@ -52,6 +55,9 @@ class Settings:
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_starttls: bool = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host it believes: the
+    # public forms' rate limit counts per client address, which is the proxy's unless trusted.
+    trusted_proxies: int = 0
 
     @property
     def smtp_enabled(self) -> bool:
@@ -100,9 +106,15 @@ class Settings:
                             for name, value in sorted(env.items())
                             if name.startswith("ALUR_") and PLACEHOLDER in value.lower())
         smtp = _smtp(env, problems)
+        proxies = env.get("ALUR_TRUSTED_PROXIES", "0").strip() or "0"
+        if not proxies.isdigit() or int(proxies) > MAX_TRUSTED_PROXIES:
+            problems.append(f"ALUR_TRUSTED_PROXIES must be the number of reverse proxies in front of the app "
+                            f"(0 to {MAX_TRUSTED_PROXIES}), got {proxies!r}")
+            proxies = "0"
         if problems:
             raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-        return cls(data_dir, database_url, broker_url, archive_url, secret_key, dev_mode, base_url, **smtp)
+        return cls(data_dir, database_url, broker_url, archive_url, secret_key, dev_mode, base_url, **smtp,
+                   trusted_proxies=int(proxies))
 
     def validate(self) -> "Settings":
         """Check settings built by hand (e.g. with ``dataclasses.replace``) the way ``from_env`` does."""
@@ -114,7 +126,7 @@ class Settings:
         env = {"ALUR_ENV": "development" if self.dev_mode else "production", "ALUR_DATA_DIR": str(self.data_dir),
                "ALUR_DATABASE_URL": self.database_url, "ALUR_BROKER_URL": self.broker_url,
                "ALUR_ARCHIVE_URL": self.archive_url, "ALUR_SECRET_KEY": self.secret_key,
-               "ALUR_BASE_URL": self.base_url}
+               "ALUR_BASE_URL": self.base_url, "ALUR_TRUSTED_PROXIES": str(self.trusted_proxies)}
         if self.smtp_host:
             env.update(ALUR_SMTP_HOST=self.smtp_host, ALUR_SMTP_PORT=str(self.smtp_port),
                        ALUR_SMTP_USER=self.smtp_user, ALUR_SMTP_PASSWORD=self.smtp_password,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from alur import wiring
 from alur.config import Settings
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None, **o
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(overrides)
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["alur"] = Services(settings, db, ProcessService(db))
     csrf.init_app(app)
     login_manager.init_app(app)

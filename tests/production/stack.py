@@ -77,7 +77,8 @@ def production_env(*, database_url: str, broker_url: str, archive_url: str, data
     return alur
 
 
-WEB_ONLY = {"WEB_CONCURRENCY": "2"}  # gunicorn's own variable: its number of worker processes
+# gunicorn's own variable (its number of worker processes), and the proxy in front that the web trusts
+WEB_ONLY = {"WEB_CONCURRENCY": "2", "ALUR_TRUSTED_PROXIES": "1"}
 
 
 def process_env(alur: dict[str, str], extra: dict[str, str] | None = None) -> dict[str, str]:
