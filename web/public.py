@@ -24,7 +24,7 @@ from engine.ppid.letters import letters_of
 from engine.ppid.models import CARA_MEMPEROLEH, CARA_MENYAMPAIKAN, PASAL35, InformationRequest
 from engine.ppid.registers import CLASS_LABELS, DIP_HEADERS, dip, dip_table
 from engine.ppid.service import InvalidForm, PpidService, RateLimiter, RequestForm, STATUS_INFORMASI
-from engine.timeutil import utcnow
+from engine.timeutil import as_utc, utcnow
 from storage.access import Viewer
 from storage.errors import ChecksumMismatch, StoreError
 import storage.publication  # noqa: F401  (registers the publishing hook)
@@ -302,10 +302,18 @@ def status():
     return redirect(url_for("public.status", permohonan=row.id), 303)
 
 
+def _may_object(row: InformationRequest) -> bool:
+    """Whether a Pasal 35 ground can have arisen: a decision (refused, or given late, partly or at a
+    cost), an extension, or a due date passed without an answer. Before that the link would only
+    invite objections with nothing to object to; the form itself accepts any ground at any time."""
+    return bool(row.keputusan or row.diperpanjang or (row.due_at and as_utc(row.due_at) < ppid().clock()))
+
+
 def _render_status(row: InformationRequest):
     code, label = _status_of(row)
     objections = ppid().objections_of(row.id)
     return render_template("public/status.html", row=row, code=code, label=label, objections=objections,
+                           may_object=_may_object(row),
                            letters=letters_of(ppid().db, row.id),
                            status_informasi=STATUS_INFORMASI, pasal35=PASAL35)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.calendar_format import format_tanggal
 from engine.ppid.letters import mask_email, send_letters
-from engine.ppid.models import ApplicantEmail, Objection
+from engine.ppid.models import ApplicantEmail, InformationRequest, Objection
 from engine.ppid.service import InvalidForm, RequestForm
 from engine.timeutil import utcnow
 from tests.ppid.conftest import GOOD_REQUEST, Citizen
@@ -179,3 +179,21 @@ def test_the_status_page_shows_a_refused_letter_as_not_sent_without_the_servers_
     [explanation] = re.findall(r'<p data-testid="letter-failed">(.*?)</p>', page, re.S)
     assert "ditolak" in explanation and "meja layanan informasi PPID" in explanation
     assert "550" not in page and "mailbox" not in page and "not sent" not in page
+
+
+def test_the_objection_link_appears_once_a_ground_can_have_arisen(app):
+    """Not while the request is inside its time; once its due date passes unanswered (Pasal 35 huruf c),
+    and after a decision (whichever it was: grounds d to g concern what was given)."""
+    row = file_request(app)
+    citizen = Citizen(app)
+    assert 'data-testid="objection-link"' not in status_page(citizen, row)
+    with db_of(app).session() as session:
+        session.get(InformationRequest, row.id).due_at = utcnow() - timedelta(hours=1)
+    page = status_page(citizen, row)
+    assert 'data-testid="objection-link"' in page and "belum ditanggapi dalam jangka waktunya" in page
+    answered = file_request(app, nik="6271010101900003")
+    do(app, answered.instance_id, "Langkah_1", PETUGAS)
+    do(app, answered.instance_id, "Langkah_2", PPID, keputusan="ya")
+    do(app, answered.instance_id, "Langkah_3", PPID, keputusan="ya")
+    page = status_page(Citizen(app), answered)
+    assert 'data-testid="objection-link"' in page and "belum ditanggapi" not in page
