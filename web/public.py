@@ -313,7 +313,7 @@ def _render_status(row: InformationRequest):
     code, label = _status_of(row)
     objections = ppid().objections_of(row.id)
     return render_template("public/status.html", row=row, code=code, label=label, objections=objections,
-                           may_object=_may_object(row),
+                           may_object=_may_object(row), email_on=services().settings.smtp_enabled,
                            letters=letters_of(ppid().db, row.id),
                            status_informasi=STATUS_INFORMASI, pasal35=PASAL35)
 

@@ -186,7 +186,9 @@ def test_the_objection_link_appears_once_a_ground_can_have_arisen(app):
     and after a decision (whichever it was: grounds d to g concern what was given)."""
     row = file_request(app)
     citizen = Citizen(app)
-    assert 'data-testid="objection-link"' not in status_page(citizen, row)
+    page = status_page(citizen, row)
+    assert 'data-testid="objection-link"' not in page
+    assert 'data-testid="email-off"' in page and "dikirim otomatis" not in page  # e-mail is off in this app
     with db_of(app).session() as session:
         session.get(InformationRequest, row.id).due_at = utcnow() - timedelta(hours=1)
     page = status_page(citizen, row)
