@@ -125,6 +125,8 @@ def prepare(session: Session, metadata: DocumentMetadata, now: datetime) -> dict
         problems["title"] = "a title is required"
     if metadata.bentuk not in BENTUK:
         problems["bentuk"] = f"must be one of {', '.join(BENTUK)}"
+    if metadata.published and metadata.klasifikasi == EXEMPT_CLASS:
+        problems["published"] = "an exempt (dikecualikan) document is never published on the public portal"
     if problems:
         raise InvalidDocument(problems)
     unit = session.scalar(select(Unit).where(Unit.code == metadata.unit_code))

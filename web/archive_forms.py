@@ -147,6 +147,9 @@ def parse_metadata(form, default_title: str = "", default_unit: str | None = Non
     retention = _text(form, "retention_class", 40) or None
     _check_references(unit, retention, problems)
     klasifikasi, exemption = parse_class(form, problems)
+    published = _text(form, "published").lower() in _TRUE
+    if published and klasifikasi == EXEMPT_CLASS:
+        problems["published"] = "Dokumen yang dikecualikan tidak dapat diterbitkan di portal publik."
     made = _date(form, "dibuat_pada", "Tanggal pembuatan", problems)
     case_id = _int(form, "source_case_id", "Nomor kasus", problems)
     task_id = _int(form, "source_task_id", "Nomor tugas", problems)
@@ -156,7 +159,7 @@ def parse_metadata(form, default_title: str = "", default_unit: str | None = Non
         title=title, unit_code=unit, klasifikasi=klasifikasi, ringkasan=_text(form, "ringkasan", 5000),
         penanggung_jawab=_text(form, "penanggung_jawab", 300), dibuat_pada=made,
         tempat_pembuatan=_text(form, "tempat_pembuatan", 200), bentuk=bentuk, retensi=_text(form, "retensi", 300),
-        retention_class=retention, published=_text(form, "published").lower() in _TRUE,
+        retention_class=retention, published=published,
         source_case_id=case_id, source_task_id=task_id, exemption=exemption)
 
 

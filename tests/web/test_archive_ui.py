@@ -173,16 +173,19 @@ def test_exempt_documents_never_reach_a_user_not_entitled(archive_app):
 def test_dik_fields_are_required_on_the_server_when_exempt(local_app):
     archivist = login(local_app, ARCHIVIST)
     before = stored_state(local_app)
-    response = upload(archivist, "a.txt", b"isi", klasifikasi="dikecualikan", pasal17="z")
+    response = upload(archivist, "a.txt", b"isi", klasifikasi="dikecualikan", pasal17="z", published="on")
     assert response.status_code == 422
     fields = response.json["error"]["fields"]
-    assert set(fields) == {"pasal17", "konsekuensi_dibuka", "pertimbangan_ditutup", "penetap", "jangka_waktu_sampai"}
+    assert set(fields) == {"pasal17", "konsekuensi_dibuka", "pertimbangan_ditutup", "penetap", "jangka_waktu_sampai",
+                           "published"}
+    assert "tidak dapat diterbitkan" in fields["published"]
     assert "Pasal 17" in fields["pasal17"] and "wajib diisi" in fields["konsekuensi_dibuka"]
-    page = archivist.post("/arsip/unggah", {"unit": "BKD", "klasifikasi": "dikecualikan",
+    page = archivist.post("/arsip/unggah", {"unit": "BKD", "klasifikasi": "dikecualikan", "published": "1",
                                             "berkas": (io.BytesIO(b"isi"), "a.txt")},
                           content_type="multipart/form-data")
     assert page.status_code == 422
     assert 'data-testid="error-konsekuensi_dibuka"' in archivist.last_page and "wajib diisi" in archivist.last_page
+    assert 'data-testid="error-published"' in archivist.last_page
     assert stored_state(local_app) == before
 
 

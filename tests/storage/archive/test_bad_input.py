@@ -79,6 +79,7 @@ def test_refused_uploads_store_nothing(archive_db, store, viewers):
     ({"klasifikasi": "dikecualikan", "exemption": exemption(jangka_waktu_sampai=None)}, "jangka_waktu"),
     ({"klasifikasi": "berkala", "exemption": exemption()}, "exemption"),
     ({"title": " "}, "title"),
+    ({"klasifikasi": "dikecualikan", "exemption": exemption(), "published": True}, "published"),
 ])
 def test_incomplete_catalog_form_stores_nothing(archive, viewers, archive_db, changes, field):
     changes = dict(changes)
