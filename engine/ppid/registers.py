@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from engine.calendar_format import format_tanggal
 from engine.closures import calendar_from_db
 from engine.models import Unit
 from engine.ppid.models import CARA_MEMPEROLEH, CARA_MENYAMPAIKAN, PASAL35, InformationRequest, Objection
@@ -211,7 +212,7 @@ def dip(session: Session, unit_code: str | None = None, text: str = "") -> list[
         query = query.where(or_(Document.title.ilike(like), Document.ringkasan.ilike(like)))
     rows = []
     for document in session.scalars(query.order_by(Document.klasifikasi, Document.unit_id, Document.title)):
-        made = document.dibuat_pada.isoformat() if document.dibuat_pada else ""
+        made = format_tanggal(document.dibuat_pada) if document.dibuat_pada else ""
         rows.append(DipRow(
             document.id, document.title, document.ringkasan or document.title, document.unit.code,
             document.unit.name, document.penanggung_jawab, ", ".join(x for x in (made, document.tempat_pembuatan) if x),

@@ -82,6 +82,7 @@ def test_step_7_publishes_public_documents_and_never_the_exempt_one(app):
 
     dip = citizen.get("/publik/dip").get_data(as_text=True)
     assert PUBLIC_TITLE in dip  # at once, no other step
+    assert "3 Maret 2025, Palangka Raya" in dip  # waktu dan tempat pembuatan, dated as the portal dates
     download = citizen.get(f"/publik/dokumen/{public.id}")
     assert download.status_code == 200 and download.get_data() == PUBLIC_BYTES
     assert download.headers["X-Checksum-SHA256"] == public.current.sha256
