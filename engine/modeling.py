@@ -61,6 +61,28 @@ class UploadRefused(EngineError):
     """The upload is not usable; the message is for the designer, in Indonesian."""
 
 
+class StaleEditor(EngineError):
+    """Another version was deployed since the editor opened the model: saving or deploying its XML
+    would silently undo that version. The message is for the designer, in Indonesian."""
+
+
+NOT_CHECKED = object()  # the caller gave no base version: nothing to compare (scripts, old pages)
+
+
+def require_current(session: Session, key: str, base_version) -> None:
+    """Refuse when the latest deployed version of ``key`` is not the one the editor started from."""
+    if base_version is NOT_CHECKED:
+        return
+    latest = session.scalar(select(ProcessModel).where(ProcessModel.key == key)
+                            .order_by(ProcessModel.version.desc()).limit(1))
+    current = latest.version if latest else None
+    if current != base_version:
+        started = f"versi {base_version}" if base_version else "model yang belum pernah diterapkan"
+        raise StaleEditor(f"Versi {current} telah diterapkan oleh {latest.deployed_by} sejak editor ini dibuka "
+                          f"(dari {started}). Perubahan Anda belum disimpan: salin yang perlu, lalu muat ulang "
+                          "halaman untuk melanjutkan dari versi terbaru.")
+
+
 @dataclass
 class ModelSummary:
     key: str
@@ -295,10 +317,13 @@ def _spiff_problems(xml, filename: str) -> list[Problem]:
 
 
 # -- drafts and deploying -------------------------------------------------------------------------------
-def save_draft(session: Session, key: str, xml: str, username: str) -> tuple[ProcessDraft, list[Problem]]:
-    """Keep the modeler's XML as the draft of ``key``; returns every problem (none of them blocks saving)."""
+def save_draft(session: Session, key: str, xml: str, username: str,
+               base_version=NOT_CHECKED) -> tuple[ProcessDraft, list[Problem]]:
+    """Keep the modeler's XML as the draft of ``key``; returns every problem (none of them blocks saving).
+    ``base_version``: the version the editor opened (:func:`require_current`)."""
     root = _parse(xml)
     _require_key(root, key)
+    require_current(session, key, base_version)
     problems = validate(session, xml, f"{key}.bpmn")
     draft = get_draft(session, key)
     latest = session.scalar(select(ProcessModel.version).where(ProcessModel.key == key)
@@ -312,10 +337,12 @@ def save_draft(session: Session, key: str, xml: str, username: str) -> tuple[Pro
     return draft, problems
 
 
-def deploy_xml(session: Session, key: str, xml: str, username: str) -> Deployment:
-    """Validate and deploy as the next version of ``key``; the draft is removed once deployed."""
+def deploy_xml(session: Session, key: str, xml: str, username: str, base_version=NOT_CHECKED) -> Deployment:
+    """Validate and deploy as the next version of ``key``; the draft is removed once deployed.
+    ``base_version``: the version the editor opened (:func:`require_current`)."""
     root = _parse(xml)
     _require_key(root, key)
+    require_current(session, key, base_version)
     problems = validate(session, xml, f"{key}.bpmn")
     if errors_of(problems):
         raise DeployRefused(problems)

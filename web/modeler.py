@@ -17,8 +17,8 @@ from engine.errors import NotFound
 from engine.migration_of_cases import MoveRefused, move_cases, preview
 from engine.model_diff import diff_models
 from engine.modeling import (
-    DeployRefused, UploadRefused, deploy_xml, discard_draft, editor_xml, errors_of, lane_roles, layout_upload,
-    model_summaries, new_process, save_draft, upload, validate, version, versions,
+    NOT_CHECKED, DeployRefused, StaleEditor, UploadRefused, deploy_xml, discard_draft, editor_xml, errors_of,
+    lane_roles, layout_upload, model_summaries, new_process, save_draft, upload, validate, version, versions,
 )
 from web.app import services
 
@@ -148,7 +148,9 @@ def edit(key: str):
         roles = lane_roles(session)
         problems = [p.as_dict() for p in validate(session, xml, f"{key}.bpmn")] if draft is not None else []
     editable = is_designer() and number is None
+    base = draft.base_version if draft is not None else (latest.version if latest is not None else None)
     config = {"xml": xml, "key": key, "editable": editable, "laneRoles": roles, "problems": problems,
+              "baseVersion": base,
               "urls": {"save": url_for("modeler.save", key=key), "deploy": url_for("modeler.deploy_draft", key=key),
                        "check": url_for("modeler.check", key=key)}}
     return render_template("modeler/edit.html", key=key, draft=draft, latest=latest, config=config,
@@ -161,6 +163,17 @@ def _xml_from_request() -> str:
     if not isinstance(xml, str) or not xml.strip():
         abort(400)
     return xml
+
+
+def _base_version_from_request():
+    """The version the editor opened (null for a model never deployed); NOT_CHECKED when not sent."""
+    payload = request.get_json(silent=True) or {}
+    if "base_version" not in payload:
+        return NOT_CHECKED
+    base = payload["base_version"]
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+        abort(400)
+    return base
 
 
 @bp.route("/<key>/periksa", methods=["POST"])
@@ -180,7 +193,9 @@ def save(key: str):
     xml = _xml_from_request()
     try:
         with services().db.session() as session:
-            _draft, problems = save_draft(session, key, xml, current_user.username)
+            _draft, problems = save_draft(session, key, xml, current_user.username, _base_version_from_request())
+    except StaleEditor as stale:
+        return jsonify(saved=False, stale=True, message=str(stale), problems=[]), 409
     except UploadRefused as refused:
         return jsonify(saved=False, message=str(refused), problems=[]), 422
     errors = errors_of(problems)
@@ -196,8 +211,10 @@ def deploy_draft(key: str):
     xml = _xml_from_request()
     try:
         with services().db.session() as session:
-            deployment = deploy_xml(session, key, xml, current_user.username)
+            deployment = deploy_xml(session, key, xml, current_user.username, _base_version_from_request())
             number, created = deployment.model.version, deployment.created
+    except StaleEditor as stale:
+        return jsonify(deployed=False, stale=True, message=str(stale), problems=[]), 409
     except UploadRefused as refused:
         return jsonify(deployed=False, message=str(refused), problems=[]), 422
     except DeployRefused as refused:

@@ -146,6 +146,27 @@ def test_deploy_by_a_user_without_the_designer_role_changes_nothing(app, login):
         assert session.scalar(select(func.count()).select_from(ProcessDraft)) == 0
 
 
+def test_an_editor_opened_before_another_deploy_cannot_undo_it(app, login):
+    """Two editors open version 1; one deploys version 2. The other's save or deploy would silently take
+    version 2's change back: it is refused (409) with nothing written, until it starts from version 2."""
+    designer = login_as(login, "perancang")
+    designer.get(f"/modeler/{SOP_002}")
+    assert '"baseVersion": 1' in designer.last_page
+    first = seed_xml().replace("Umumkan maklumat pelayanan", "Umumkan maklumat pelayanan publik")
+    other = seed_xml().replace("Umumkan maklumat pelayanan", "Umumkan maklumat")
+    assert post_json(designer, f"/modeler/{SOP_002}/terapkan", {"xml": first, "base_version": 1}).json["version"] == 2
+    for endpoint in ("terapkan", "simpan"):
+        stale = post_json(designer, f"/modeler/{SOP_002}/{endpoint}", {"xml": other, "base_version": 1})
+        assert stale.status_code == 409 and stale.json["stale"], stale.json
+        assert "Versi 2 telah diterapkan oleh perancang" in stale.json["message"]
+    assert version_count(app) == 2
+    with services_of(app).db.session() as session:
+        assert latest_model(session, SOP_002).bpmn_xml == first
+        assert session.scalar(select(func.count()).select_from(ProcessDraft)) == 0
+    designer.get(f"/modeler/{SOP_002}")
+    assert '"baseVersion": 2' in designer.last_page  # reloaded: it starts from version 2
+    assert post_json(designer, f"/modeler/{SOP_002}/terapkan", {"xml": other, "base_version": 2}).json["version"] == 3
+
 def test_save_keeps_a_draft_and_deploy_makes_a_version(app, login):
     designer = login_as(login, "perancang")
     changed = seed_xml().replace('waktu="" basis="none" output=""', 'waktu="1 (satu) hari kerja" durasi="P1D" basis="working_days" output=""')

@@ -5,6 +5,7 @@
   "use strict";
 
   var modeler, config, statusBox, problemList, overlayIds = [];
+  var unsaved = false;  // edits since the last save or deploy: leaving the page asks first
 
   function setStatus(text, kind) {
     statusBox.textContent = text || "";
@@ -61,10 +62,15 @@
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "Accept": "application/json" },
-        body: JSON.stringify({ xml: result.xml })
+        body: JSON.stringify({ xml: result.xml, base_version: config.baseVersion })
       });
     }).then(function (response) {
-      return response.json().then(function (body) { body.httpStatus = response.status; return body; });
+      return response.json().catch(function () {
+        // Not the app's JSON: the session ended (the login page), or the request was refused.
+        return { httpStatus: response.status, message: "Permintaan tidak diterima server (HTTP " + response.status +
+          "): sesi Anda mungkin telah berakhir. Diagram Anda masih ada di editor: jangan tutup halaman ini; " +
+          "masuk kembali di tab lain, lalu ulangi." };
+      }).then(function (body) { body.httpStatus = response.status; return body; });
     });
   }
 
@@ -73,6 +79,8 @@
     return post(url).then(function (body) {
       if (body.problems) { showProblems(body.problems); }
       var good = body.httpStatus < 400 && (body.saved || body.deployed || body.ok);
+      if (good && (body.saved || body.deployed)) { unsaved = false; }
+      if (body.deployed && body.created) { config.baseVersion = body.version; }
       var message = body.message || (body.ok ? "Tidak ada galat; model siap diterapkan." :
         "Ada galat yang perlu diperbaiki sebelum diterapkan.");
       setStatus(message, good ? "success" : "error");
@@ -84,7 +92,8 @@
       }
       return body;
     }).catch(function (error) {
-      setStatus("Permintaan gagal: " + error.message, "error");
+      setStatus("Permintaan gagal (" + error.message + "). Diagram Anda masih ada di editor: periksa " +
+                "sambungan, lalu ulangi.", "error");
     });
   }
 
@@ -117,6 +126,10 @@
       setStatus("Diagram tidak dapat dimuat: " + error.message, "error");
     });
     if (!config.editable) { return; }
+    modeler.on("commandStack.changed", function () { unsaved = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (unsaved) { event.preventDefault(); event.returnValue = ""; }
+    });
     document.getElementById("btn-check").addEventListener("click", function () {
       act(config.urls.check, "Memeriksa…");
     });
