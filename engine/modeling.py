@@ -482,6 +482,12 @@ def layout_problem(root, process) -> str | None:
                 + ", ".join(outside) + ".")
     if process.find(".//bpmn:boundaryEvent", NS) is not None:
         return "Tata letak otomatis belum mendukung boundary event; buat tata letaknya di Camunda Modeler."
+    nodes = _flow_nodes(process)
+    dangling = [flow.get("id") or "(tanpa id)" for flow in process.iterfind("bpmn:sequenceFlow", NS)
+                if flow.get("sourceRef") not in nodes or flow.get("targetRef") not in nodes]
+    if dangling:
+        return ("Tata letak otomatis membutuhkan setiap alur yang menghubungkan dua elemen yang ada; alur ke atau "
+                "dari elemen yang tidak ada: " + ", ".join(dangling) + ".")
     return None
 
 

@@ -47,6 +47,9 @@ def _apply(change: Callable, done: str) -> bool:
     return True
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2999  # the office-closure list's year; date() itself stops at 9999
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -200,7 +203,9 @@ def unlock(user_id: int):
 # -- office closures -----------------------------------------------------------------------------
 @bp.route("/libur", methods=["GET", "POST"])
 def closures():
-    year = _int(request.values.get("tahun")) or utcnow().astimezone(WIB).year
+    year = _int(request.values.get("tahun"))
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:  # an address typed by hand: show this year
+        year = utcnow().astimezone(WIB).year
     if request.method == "POST":
         day = _day(request.form.get("tanggal"))
         if _apply(lambda s: admin.add_office_closure(s, current_user.username, day, request.form.get("alasan", "")),

@@ -211,6 +211,8 @@ def test_office_closures_by_year_add_and_remove(app, admin):
     page = admin.get("/admin/libur?tahun=2026").get_data(as_text=True)
     assert 'data-day="2026-05-23"' in page and "23 Mei 2026" in page and "Hari Jadi Provinsi" in page
     assert 'data-day="2026-05-23"' not in admin.get("/admin/libur?tahun=2025").get_data(as_text=True)
+    for typed in ("99999", "0", "dua-ribu"):  # a year no calendar has: this year's list, not an error
+        assert admin.get(f"/admin/libur?tahun={typed}").status_code == 200
     assert admin.post("/admin/libur", {"tanggal": "2026-05-23", "alasan": "Lagi"}).status_code == 400
     assert "sudah tercatat sebagai hari kantor tutup" in admin.last_page
     assert admin.post("/admin/libur", {"tanggal": "23/05/2026", "alasan": "x"}).status_code == 400

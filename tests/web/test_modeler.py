@@ -273,6 +273,16 @@ def test_bpmn_without_lanes_explains_why_no_layout(app, login):
     assert 'data-testid="layout-problem"' in designer.last_page and "membutuhkan lajur" in designer.last_page
 
 
+def test_a_flow_to_a_missing_element_explains_why_no_layout(app, login):
+    designer = login_as(login, "perancang")
+    flow = re.search(r'<bpmn:sequenceFlow id="([^"]+)" sourceRef="[^"]+" targetRef="([^"]+)"', seed_xml())
+    dangling = without_di(seed_xml()).replace(f'targetRef="{flow.group(2)}"', 'targetRef="Tidak_ada"', 1)
+    response = designer.post("/modeler/unggah", {"berkas": (__import__("io").BytesIO(dangling.encode()), "x.bpmn")},
+                             content_type="multipart/form-data")
+    assert response.status_code < 500
+    assert 'data-testid="layout-problem"' in designer.last_page and flow.group(1) in designer.last_page
+
+
 def test_generated_layout_draws_every_element():
     root = etree.fromstring(without_di(seed_xml()).encode("utf-8"))
     process = root.find("bpmn:process", NS)
