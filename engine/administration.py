@@ -18,7 +18,7 @@ from engine import audit
 from engine.closures import OfficeClosure, add_closure, remove_closure
 from engine.deployment import latest_models
 from engine.errors import EngineError
-from engine.models import Role, Unit, User
+from engine.models import HumanTask, Role, Unit, User
 from engine.organization import create_user
 from engine.spec_cache import SpecCache
 
@@ -148,6 +148,21 @@ def update_role(session: Session, actor: str, role_id: int, name: str, lanes: li
         role.name, role.lanes, role.supervises = name, list(lanes), list(supervises)
         audit.record(session, actor, "admin.role.changed", "role", role.id, before=before, after=after)
     return role
+
+
+def stranded_tasks(session: Session) -> list[tuple[str, str, int]]:
+    """(unit code, lane, ready tasks) for every lane with ready tasks that no active user of the unit
+    serves: after a role loses a lane or a user a role, those cases wait for nobody. Shown as a warning
+    rather than refused: the admin may be moving the lane to another role next."""
+    ready = session.execute(select(HumanTask.unit_id, HumanTask.lane, func.count())
+                            .where(HumanTask.state == "ready").group_by(HumanTask.unit_id, HumanTask.lane)).all()
+    if not ready:
+        return []
+    users = session.scalars(select(User).options(selectinload(User.roles)).where(User.active.is_(True)))
+    served: set[tuple[int, str]] = {(user.unit_id, lane) for user in users for lane in user.lanes_in(user.unit_id)}
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    return sorted((codes.get(unit_id, "?"), lane, count) for unit_id, lane, count in ready
+                  if (unit_id, lane) not in served)
 
 
 # -- users ---------------------------------------------------------------------------------------

@@ -47,6 +47,16 @@ def _apply(change: Callable, done: str) -> bool:
     return True
 
 
+def _warn_of_stranded_tasks() -> None:
+    with services().db.session() as session:
+        stranded = admin.stranded_tasks(session)
+    if stranded:
+        flash("Perhatian: tugas siap berikut kini tidak dapat dikerjakan siapa pun karena tidak ada pengguna aktif "
+              "yang melayani lajurnya: " + "; ".join(f"{count} tugas lajur \u201c{lane}\u201d di unit {unit}"
+                                                       for unit, lane, count in stranded)
+              + ". Tambahkan lajur itu ke sebuah peran, atau peran itu ke seorang pengguna.", "error")
+
+
 MIN_YEAR, MAX_YEAR = 1900, 2999  # the office-closure list's year; date() itself stops at 9999
 
 
@@ -128,6 +138,7 @@ def role(role_id: int):
         name, lanes, supervises = _role_fields(request.form)
         if _apply(lambda s: admin.update_role(s, current_user.username, role_id, name, lanes, supervises),
                   "Peran disimpan."):
+            _warn_of_stranded_tasks()
             return redirect(url_for("admin.role", role_id=role_id), 303)
         status = 400
     with services().db.session() as session:
@@ -177,6 +188,7 @@ def user(user_id: int):
     if request.method == "POST":
         chosen = _user_form(request.form)
         if _apply(lambda s: admin.update_user(s, current_user.username, user_id, chosen), "Data pengguna disimpan."):
+            _warn_of_stranded_tasks()
             return redirect(url_for("admin.user", user_id=user_id), 303)
         status = 400
     with services().db.session() as session:

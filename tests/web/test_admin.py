@@ -106,6 +106,17 @@ def test_roles_offer_the_deployed_lanes_and_keep_free_text(app, admin):
     assert audit_actions(app) == ["admin.role.added", "admin.role.changed"]
 
 
+def test_taking_the_last_holder_of_a_lane_away_warns_of_the_tasks_left_waiting(app, admin):
+    app.extensions["alur"].processes.start("uji_tinjauan", "staf")  # a ready task in lane Staf of unit A
+    with db_of(app).session() as session:
+        staf_role = session.scalar(select(Role).join(Unit).where(Unit.code == "A", Role.name == "Staf"))
+        role_id = staf_role.id
+    admin.post(f"/admin/peran/{role_id}", {"nama": "Staf", "lajur": ["Kepala"]}, token_from="/admin/unit")
+    page = admin.get(f"/admin/peran/{role_id}").get_data(as_text=True)
+    assert "tidak dapat dikerjakan siapa pun" in page and "1 tugas lajur \u201cStaf\u201d di unit A" in page
+    admin.post(f"/admin/peran/{role_id}", {"nama": "Staf", "lajur": ["Staf"]}, token_from="/admin/unit")
+    assert "tidak dapat dikerjakan siapa pun" not in admin.get(f"/admin/peran/{role_id}").get_data(as_text=True)
+
 def user_form(**fields) -> dict:
     data = {"nama_lengkap": "Sari Dewi", "email": "sari@kalteng.go.id", "aktif": "1"}
     data.update(fields)
