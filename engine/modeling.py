@@ -188,6 +188,7 @@ def validate(session: Session, xml: str | bytes, filename: str = "model.bpmn") -
     problems += _role_problems(session, process)
     problems += _di_problems(root, process)
     problems += _mutu_baku_warnings(process)
+    problems += _unnamed_tasks(process)
     if not any(p.severity == "error" for p in problems):
         problems += _spiff_problems(xml, filename)
     return problems
@@ -298,6 +299,13 @@ def _di_problems(root, process) -> list[Problem]:
         return [Problem(None, "Berkas tidak memiliki tata letak diagram (BPMN DI): gunakan tata letak otomatis.")]
     return [Problem(element_id, "Elemen ini tidak memiliki bentuk di diagram (BPMN DI tidak lengkap).")
             for element_id in missing_di(root, process)]
+
+
+def _unnamed_tasks(process) -> list[Problem]:
+    """A step without a name would stand nameless in every inbox, timeline and report."""
+    return [Problem(task.get("id"), f"Langkah {task.get('id')} belum memiliki nama; beri nama kegiatannya.")
+            for tag in ("userTask", "manualTask") for task in process.iter(f"{{{BPMN_NS}}}{tag}")
+            if not (task.get("name") or "").strip()]
 
 
 def _mutu_baku_warnings(process) -> list[Problem]:

@@ -94,6 +94,14 @@ def test_the_seed_models_validate_without_problems(app):
             assert validate(session, path.read_text(encoding="utf-8"), path.name) == [], path.name
 
 
+def test_a_step_without_a_name_cannot_be_deployed(app):
+    xml = seed_xml().replace('name="Susun maklumat pelayanan"', 'name="  "')
+    with services_of(app).db.session() as session:
+        problems = validate(session, xml, "x.bpmn")
+    assert [(p.element_id, p.severity) for p in problems] == [("Langkah_1", "error")]
+    assert "belum memiliki nama" in problems[0].message
+
+
 def test_problems_name_the_element_in_indonesian(app):
     xml = seed_xml().replace("<bpmn:flowNodeRef>Langkah_3</bpmn:flowNodeRef>", "")
     xml = xml.replace('<bpmn:sequenceFlow id="Flow_Keputusan_2_Langkah_1" name="Tidak"',
@@ -211,6 +219,10 @@ def test_new_process_from_an_empty_pool_with_lanes(app, login):
     designer = login_as(login, "perancang")
     response = designer.post("/modeler/baru", {"nama": "Uji Keberatan", "lajur": "PPID Pelaksana\nAtasan PPID\n"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/modeler/sop_uji_keberatan")
+    designer.get("/modeler/sop_uji_keberatan")
+    assert "Pindahkan kasus berjalan" not in designer.last_page  # never deployed: no case to move
+    designer.get(f"/modeler/{SOP_002}")
+    assert "Pindahkan kasus berjalan" in designer.last_page
     with services_of(app).db.session() as session:
         draft = session.scalar(select(ProcessDraft).where(ProcessDraft.key == "sop_uji_keberatan"))
         parsed = parse_model(draft.xml, "baru.bpmn")
