@@ -22,6 +22,7 @@ from lxml import etree
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from engine import audit
 from engine.bpmn_model import BPMN_NS, BPMNDI_NS, FLOW_NODE_TAGS, NS, _check_timer, parse_model
 from engine.bpmn_writer import DC_NS, DI_NS, _bounds, _Flow, _Layout, _Node, _num, write_bpmn
 from engine.deployment import Deployment, deploy
@@ -326,7 +327,7 @@ def _spiff_problems(xml, filename: str) -> list[Problem]:
 
 # -- drafts and deploying -------------------------------------------------------------------------------
 def save_draft(session: Session, key: str, xml: str, username: str,
-               base_version=NOT_CHECKED) -> tuple[ProcessDraft, list[Problem]]:
+               base_version=NOT_CHECKED, source: str = "editor") -> tuple[ProcessDraft, list[Problem]]:
     """Keep the modeler's XML as the draft of ``key``; returns every problem (none of them blocks saving).
     ``base_version``: the version the editor opened (:func:`require_current`)."""
     root = _parse(xml)
@@ -342,7 +343,13 @@ def save_draft(session: Session, key: str, xml: str, username: str,
     else:
         draft.xml, draft.updated_by, draft.updated_at = xml, username, utcnow()
     session.flush()
+    _audit_draft(session, username, key, source, errors=len(errors_of(problems)))
     return draft, problems
+
+
+def _audit_draft(session: Session, username: str, key: str, source: str, **detail) -> None:
+    """Every change to a draft is recorded: who saved what from where (editor, upload, layout, import, new)."""
+    audit.record(session, username, "process.draft_saved", "process_draft", key, source=source, **detail)
 
 
 def deploy_xml(session: Session, key: str, xml: str, username: str, base_version=NOT_CHECKED) -> Deployment:
@@ -362,8 +369,11 @@ def deploy_xml(session: Session, key: str, xml: str, username: str, base_version
     return deployment
 
 
-def discard_draft(session: Session, key: str) -> bool:
-    return session.execute(delete(ProcessDraft).where(ProcessDraft.key == key)).rowcount > 0
+def discard_draft(session: Session, key: str, username: str) -> bool:
+    removed = session.execute(delete(ProcessDraft).where(ProcessDraft.key == key)).rowcount > 0
+    if removed:
+        audit.record(session, username, "process.draft_discarded", "process_draft", key)
+    return removed
 
 
 def _require_key(root, key: str) -> None:
@@ -419,6 +429,7 @@ def new_process(session: Session, name: str, lanes: list[str], username: str, ke
     draft = ProcessDraft(key=key, xml=write_bpmn(sop), base_version=None, updated_by=username, updated_at=utcnow())
     session.add(draft)
     session.flush()
+    _audit_draft(session, username, key, "new")
     return draft
 
 
@@ -439,7 +450,7 @@ def upload(session: Session, data: bytes, username: str) -> Upload:
     missing = missing_di(root, process) if root.find("bpmndi:BPMNDiagram", NS) is not None else ["(seluruh diagram)"]
     if missing:
         return Upload(key, name, xml, missing, stored=False, layout_problem=layout_problem(root, process))
-    _store_upload(session, key, xml, username)
+    _store_upload(session, key, xml, username, "upload")
     return Upload(key, name, xml, [], stored=True)
 
 
@@ -451,7 +462,7 @@ def layout_upload(session: Session, data: bytes, username: str) -> Upload:
     if problem:
         raise UploadRefused(problem)
     xml = add_layout(root, process)
-    _store_upload(session, process.get("id"), xml, username)
+    _store_upload(session, process.get("id"), xml, username, "layout")
     return Upload(process.get("id"), process.get("name") or process.get("id"), xml, [], stored=True)
 
 
@@ -463,7 +474,7 @@ def _single_executable(root):
     return processes[0]
 
 
-def _store_upload(session: Session, key: str, xml: str, username: str) -> None:
+def _store_upload(session: Session, key: str, xml: str, username: str, source: str) -> None:
     draft = get_draft(session, key)
     latest = session.scalar(select(ProcessModel.version).where(ProcessModel.key == key)
                             .order_by(ProcessModel.version.desc()).limit(1))
@@ -472,6 +483,7 @@ def _store_upload(session: Session, key: str, xml: str, username: str) -> None:
     else:
         draft.xml, draft.base_version, draft.updated_by, draft.updated_at = xml, latest, username, utcnow()
     session.flush()
+    _audit_draft(session, username, key, source)
 
 
 def layout_problem(root, process) -> str | None:

@@ -231,7 +231,7 @@ def deploy_draft(key: str):
 @designer_only
 def discard(key: str):
     with services().db.session() as session:
-        removed = discard_draft(session, key)
+        removed = discard_draft(session, key, current_user.username)
     flash("Draf dibuang." if removed else "Tidak ada draf.", "info")
     return redirect(url_for("modeler.index"), 303)
 

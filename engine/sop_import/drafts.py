@@ -35,7 +35,7 @@ def import_as_draft(session: Session, data: bytes, username: str) -> ImportedDra
         path = Path(workdir) / f"sop{suffix}"
         path.write_bytes(data)
         definition, report = import_sop(path)
-    save_draft(session, definition.key, draft_bpmn(definition), username)
+    save_draft(session, definition.key, draft_bpmn(definition), username, source="import")
     return ImportedDraft(definition.key, definition.name, list(definition.lanes), len(definition.steps), report)
 
 

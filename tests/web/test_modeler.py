@@ -193,6 +193,9 @@ def test_save_keeps_a_draft_and_deploy_makes_a_version(app, login):
         assert session.scalar(select(func.count()).select_from(ProcessDraft)) == 0
     again = post_json(designer, f"/modeler/{SOP_002}/terapkan", {"xml": changed})
     assert again.json["created"] is False and version_count(app) == 2
+    with services_of(app).db.session() as session:  # the draft's save is in the audit trail, as the deploy is
+        saved_events = session.scalars(select(AuditEvent).where(AuditEvent.action == "process.draft_saved")).all()
+    assert [(e.actor, e.object_id, e.detail["source"]) for e in saved_events] == [("perancang", SOP_002, "editor")]
     designer.get(f"/modeler/{SOP_002}/versi")
     assert 'data-version="2"' in designer.last_page and "perancang" in designer.last_page
     download = designer.get(f"/modeler/{SOP_002}/versi/1.bpmn")
@@ -230,6 +233,12 @@ def test_new_process_from_an_empty_pool_with_lanes(app, login):
         assert [p for p in validate(session, draft.xml) if p.severity == "error"] == []
     again = designer.post("/modeler/baru", {"nama": "Uji Keberatan", "lajur": "A"})
     assert again.status_code == 422 and "sudah dipakai" in designer.last_page
+    designer.post("/modeler/sop_uji_keberatan/draf/hapus", {}, token_from="/modeler/sop_uji_keberatan")
+    with services_of(app).db.session() as session:
+        actions = [(e.action, e.object_id, e.detail.get("source")) for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "process_draft").order_by(AuditEvent.id))]
+    assert actions == [("process.draft_saved", "sop_uji_keberatan", "new"),
+                       ("process.draft_discarded", "sop_uji_keberatan", None)]
 
 
 def test_a_plain_bpmn_file_with_di_from_outside_uploads_and_deploys(app, login):
