@@ -16,8 +16,10 @@ from engine.cases import case_detail, may_start, startable_processes
 from engine.errors import InvalidTaskData, NotFound, TaskConflict, WorkflowRuntimeError
 from engine.inbox import CLAIM_FILTERS, InboxFilter, InboxQuery, TaskPage, open_task_count
 from engine.organization import get_user
+from engine.ppid.case_record import PpidCaseRecord, case_record
 from web.app import services
 from web.auth import _safe_next
+from web.nav import GUARDED
 
 bp = Blueprint("inbox", __name__)
 NAV = [("inbox.tasks", "Kotak tugas"), ("inbox.start", "Mulai kasus")]
@@ -157,9 +159,12 @@ def task(task_id: int):
 def _render_task(view, errors: dict | None = None, status: int = 200):
     form = request.form if request.method == "POST" else None
     attachments = current_app.extensions.get("alur_task_attachments")  # set by web.archive
+    with services().db.session() as db_session:  # view() has found the task visible: its case may be read
+        ppid = case_record(db_session, view.instance_id, view.process_key)
     return render_template("inbox/task.html", task=view, errors=errors or {}, form=form,
                            form_token=_issue_form_token(), status_labels=STATUS_LABELS,
-                           attachments=attachments(view) if attachments else None), status
+                           attachments=attachments(view) if attachments else None,
+                           ppid=ppid, ppid_links=_ppid_links(ppid)), status
 
 
 def _conflict_message(task_id: int) -> str:
@@ -218,6 +223,27 @@ def start():
 def case(instance_id: int):
     with services().db.session() as db_session:
         detail = case_detail(db_session, instance_id, current_user.username, services().processes.specs)
+        ppid = case_record(db_session, detail.id, detail.process_key)  # after the NotFound check above
     diagram = {"xml": detail.bpmn_xml, "completed": detail.completed_bpmn_ids, "current": detail.current_bpmn_ids}
     return render_template("inbox/case.html", case=detail, diagram=diagram,
-                           timeline_labels=TIMELINE_LABELS, status_labels=STATUS_LABELS)
+                           timeline_labels=TIMELINE_LABELS, status_labels=STATUS_LABELS,
+                           ppid=ppid, ppid_links=_ppid_links(ppid))
+
+
+# -- the PPID request or objection behind a case -------------------------------------------------
+def _ppid_links(record: PpidCaseRecord | None) -> dict[str, str]:
+    """Links from the panel to the case's rows in the PPID registers (filtered by its numbers), only for
+    users the registers serve: they answer 404 to anyone else, so a link would lead nowhere."""
+    if record is None or not _registers_open():
+        return {}
+    links = {"request": url_for("ppid.requests", q=record.request.nomor)}
+    if record.objection is not None:
+        links["objection"] = url_for("ppid.objections", q=record.objection.nomor)
+    return links
+
+
+def _registers_open() -> bool:
+    """The check of the registers' guarded menu entry (web.nav), the same the register pages make."""
+    check = next((allowed for endpoint, _label, allowed in current_app.config.get(GUARDED, [])
+                  if endpoint == "ppid.requests"), None)
+    return check is not None and "ppid.requests" in current_app.view_functions and bool(check())
