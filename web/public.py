@@ -29,6 +29,7 @@ from storage.access import Viewer
 from storage.errors import ChecksumMismatch, StoreError
 import storage.publication  # noqa: F401  (registers the publishing hook)
 from web.app import services
+from web.archive_forms import disposition
 
 log = logging.getLogger(__name__)
 bp = Blueprint("public", __name__, url_prefix="/publik")
@@ -154,9 +155,8 @@ def download(document_id: int):
                                message="Isi berkas tidak cocok dengan checksum yang tercatat."), 500
     finally:
         content.stream.close()
-    name = content.version.original_filename.replace('"', "")
     return Response(data, mimetype=content.version.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                    headers={"Content-Disposition": disposition(content.version.original_filename, inline=False),
                              "X-Checksum-SHA256": content.version.sha256})
 
 

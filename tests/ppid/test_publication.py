@@ -127,3 +127,21 @@ def test_the_sop_pages_show_the_diagram_source_and_the_steps(app):
     listing = citizen.get("/publik/sop").get_data(as_text=True)
     assert "Pelayanan Permohonan Informasi Publik" in listing
     assert citizen.get("/publik/sop/tidak_ada").status_code == 404
+
+
+def test_a_published_file_with_a_non_ascii_name_downloads(app):
+    """The header carries an ASCII fallback and the UTF-8 name (RFC 6266); it used to fail to encode."""
+    from datetime import date
+
+    from storage.access import Viewer
+    from storage.catalog import DocumentMetadata
+    from tests.ppid.conftest import archive_of
+    name = "Laporan – Triwulan ✓ 报告.txt"
+    metadata = DocumentMetadata(title="Laporan triwulan", unit_code="ADPIM", klasifikasi="berkala", published=True,
+                                dibuat_pada=date(2025, 3, 3))
+    document = archive_of(app).add(Viewer.system(), io.BytesIO(b"isi laporan"), name, metadata)
+    response = Citizen(app).get(f"/publik/dokumen/{document.id}")
+    assert response.status_code == 200 and response.get_data() == b"isi laporan"
+    header = response.headers["Content-Disposition"]
+    assert header.startswith("attachment;") and "filename*=UTF-8''Laporan%20%E2%80%93" in header
+    assert header.encode("latin-1")  # what the server must be able to send
