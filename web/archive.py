@@ -267,6 +267,9 @@ def _refusal(error: Exception) -> tuple[str, str, dict, int]:
         return "invalid_data", "Isian belum lengkap atau tidak valid.", error.fields, 422
     if isinstance(error, PermissionDenied):
         return "forbidden", "Anda tidak dapat menyimpan dokumen untuk unit itu.", {}, 403
+    if isinstance(error, NotFound):  # the form's case, task or retention class: checked when filing
+        return ("not_found", "Kasus, tugas atau kelas retensi yang disebut pada formulir tidak ditemukan; periksa "
+                "isiannya. Berkas tidak tersimpan.", {}, 404)
     if isinstance(error, StoreUnavailable):
         return "store_unavailable", STORE_DOWN, {}, 503
     if not isinstance(error, StoreError):
@@ -283,7 +286,7 @@ def _json_refusal(error: Exception):
     return jsonify(error=_refusal_body(error)), _refusal(error)[3]
 
 
-_EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, FormInvalid, PermissionDenied, StoreError)
+_EXPECTED_REFUSALS = (UploadRejected, InvalidDocument, FormInvalid, PermissionDenied, NotFound, StoreError)
 
 
 def _metadata_per_file(files, default_unit: str | None) -> list[tuple[str, object]]:

@@ -170,6 +170,16 @@ def test_exempt_documents_never_reach_a_user_not_entitled(archive_app):
     assert "1 Januari 2040" in page
 
 
+def test_an_unknown_source_case_is_refused_in_indonesian_not_as_a_system_error(local_app):
+    archivist = login(local_app, ARCHIVIST)
+    before = stored_state(local_app)
+    response = upload(archivist, "a.txt", b"isi", klasifikasi="berkala", source_case_id="999999")
+    assert response.status_code == 404, response.get_data(as_text=True)
+    assert "tidak ditemukan" in response.json["error"]["message"]
+    assert "kesalahan sistem" not in response.get_data(as_text=True)
+    assert stored_state(local_app) == before
+
+
 def test_dik_fields_are_required_on_the_server_when_exempt(local_app):
     archivist = login(local_app, ARCHIVIST)
     before = stored_state(local_app)
