@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, defer
 from engine.cases import first_lanes, visible_case
 from engine.deployment import latest_model, latest_models
 from engine.errors import InvalidTaskData, NotFound, PermissionDenied
-from engine.inbox import CHECKLIST_FIELD, checklist_items
+from engine.inbox import CHECKLIST_FIELD, checklist_items, unconfirmed
 from engine.models import HumanTask, ProcessInstance, ProcessModel, User
 from engine.organization import get_user
 from engine.runtime import ProcessService
@@ -150,9 +150,7 @@ class ApiService:
         task = self.task_for(task_id, username)  # NotFound first: nothing about a task the caller may not see
         if task.state != "ready" or task.claimed_by not in (None, username) or not task.checklist:
             return data  # done, or claimed by someone else: the engine's conflict comes first
-        given = data.get(CHECKLIST_FIELD)
-        confirmed = {str(item).strip().casefold() for item in given} if isinstance(given, list) else set()
-        missing = [item for item in task.checklist if item.casefold() not in confirmed]
+        missing = unconfirmed(task.checklist, data.get(CHECKLIST_FIELD))
         if missing:
             raise InvalidTaskData("the step's Kelengkapan is not confirmed",
                                   {CHECKLIST_FIELD: "confirm every item of the task's checklist; missing: "

@@ -182,6 +182,12 @@ def checklist_items(kelengkapan: str | None) -> list[str]:
     return items
 
 
+def unconfirmed(checklist: list[str], given: object) -> list[str]:
+    """The checklist items ``given`` (the ticked boxes, or an API client's list) does not confirm."""
+    confirmed = {str(item).strip().casefold() for item in given} if isinstance(given, (list, tuple)) else set()
+    return [item for item in checklist if item.casefold() not in confirmed]
+
+
 @dataclass(frozen=True)
 class TaskView:
     id: int
@@ -258,11 +264,11 @@ class TaskPage:
         if view.claimed_by not in (None, username):
             raise TaskConflict(f"task {task_id} is claimed by {view.claimed_by}")
         errors: dict[str, str] = {}
-        missing = [item for item in view.checklist if item not in set(ticked)]
+        missing = unconfirmed(view.checklist, ticked)
         if missing:
             errors[CHECKLIST_FIELD] = "Kelengkapan belum dicentang: " + ", ".join(missing) + "."
         comment, reason = (comment or "").strip(), (reason or "").strip()
-        data: dict = {CHECKLIST_FIELD: [item for item in view.checklist if item in set(ticked)]}
+        data: dict = {CHECKLIST_FIELD: list(view.checklist)}  # used only once every item is confirmed
         if view.is_decision:
             decision = (decision or "").strip().lower()
             if decision not in ("ya", "tidak"):

@@ -3,12 +3,8 @@ in Bahasa Indonesia instead of Werkzeug's English defaults. Registered before th
 which answer under /api/v1 in JSON and pass every other path here."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
 
 _PAGES = {
     404: ("Halaman tidak ditemukan", "Alamat yang Anda buka tidak ada. Periksa kembali alamatnya."),
